@@ -1,0 +1,2 @@
+//! Criterion benchmarks of Coffer's hot paths live in `benches/`; run them with
+//! `cargo bench -p coffer-benches`.

@@ -1,0 +1,277 @@
+//! The Blobs port on an S3 bucket (or an emulator of it).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_config::SdkConfig;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::{ByteStream, DateTime};
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use time::OffsetDateTime;
+
+use super::{Blob, BlobEntry, BlobError, BlobInfo, BlobPage, Blobs, MAX_LIST, Metadata, check_key, check_metadata};
+
+/// What S3 reports when a blob carries no content type.
+const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// The Blobs port on one S3 bucket.
+#[derive(Debug, Clone)]
+pub struct S3Blobs {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Blobs {
+    /// A bucket client; makes no network call. Emulators serve buckets by path, not by host name.
+    pub fn new(client_config: &SdkConfig, bucket: String) -> Self {
+        let mut config = aws_sdk_s3::config::Builder::from(client_config);
+        if client_config.endpoint_url().is_some() {
+            config = config.force_path_style(true);
+        }
+        Self {
+            client: Client::from_conf(config.build()),
+            bucket,
+        }
+    }
+
+    /// Creates the bucket, for emulators and first deploys: one that exists and is ours is fine.
+    /// Says whether it created the bucket.
+    #[tracing::instrument(skip_all, fields(bucket = %self.bucket))]
+    pub async fn create_bucket(&self) -> Result<bool, BlobError> {
+        let region = self.client.config().region().map(|r| r.as_ref().to_owned());
+        let location = region
+            .filter(|r| r != "us-east-1")
+            .map(|r| {
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(r.as_str()))
+                    .build()
+            });
+        let created = self
+            .client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .set_create_bucket_configuration(location)
+            .send()
+            .await;
+        match created {
+            Ok(_) => Ok(true),
+            // us-east-1 answers "already exists" even to the owner on some emulators: if we can
+            // reach it, it is ours.
+            Err(err) if matches!(err.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => {
+                self.ping().await.map_err(|_| map_sdk_error(err))?;
+                Ok(false)
+            }
+            Err(err) => Err(map_sdk_error(err)),
+        }
+    }
+}
+
+#[async_trait]
+impl Blobs for S3Blobs {
+    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket, size = blob.bytes.len()))]
+    async fn put(&self, key: &str, blob: Blob) -> Result<(), BlobError> {
+        check_key(key)?;
+        check_metadata(&blob.metadata)?;
+        let metadata: HashMap<String, String> = blob.metadata.into_iter().collect();
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(blob.content_type)
+            .set_metadata(Some(metadata).filter(|m| !m.is_empty()))
+            .body(ByteStream::from(blob.bytes))
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket))]
+    async fn get(&self, key: &str) -> Result<Blob, BlobError> {
+        check_key(key)?;
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        let content_type = out.content_type().unwrap_or(DEFAULT_CONTENT_TYPE).to_owned();
+        let metadata = to_metadata(out.metadata());
+        let bytes = out.body.collect().await.map_err(BlobError::backend)?.to_vec();
+        Ok(Blob {
+            bytes,
+            content_type,
+            metadata,
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket))]
+    async fn head(&self, key: &str) -> Result<BlobInfo, BlobError> {
+        check_key(key)?;
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(BlobInfo {
+            key: key.to_owned(),
+            size: size(out.content_length()),
+            content_type: out.content_type().unwrap_or(DEFAULT_CONTENT_TYPE).to_owned(),
+            metadata: to_metadata(out.metadata()),
+            last_modified: to_offset(out.last_modified()),
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket))]
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        check_key(key)?;
+        // S3 answers 204 for a missing key too.
+        match self.client.delete_object().bucket(&self.bucket).key(key).send().await {
+            Ok(_) => Ok(()),
+            Err(err) => match map_sdk_error(err) {
+                BlobError::NotFound => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// The cursor is S3's continuation token, passed through.
+    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket, limit))]
+    async fn list(&self, prefix: &str, limit: usize, cursor: Option<&str>) -> Result<BlobPage, BlobError> {
+        if limit == 0 || limit > MAX_LIST {
+            return Err(BlobError::InvalidCursor);
+        }
+        if cursor.is_some_and(str::is_empty) {
+            return Err(BlobError::InvalidCursor);
+        }
+        let out = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .set_prefix(Some(prefix.to_owned()).filter(|p| !p.is_empty()))
+            .max_keys(i32::try_from(limit).unwrap_or(i32::MAX))
+            .set_continuation_token(cursor.map(str::to_owned))
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(err) if cursor.is_some() && err.code() == Some("InvalidArgument") => {
+                return Err(BlobError::InvalidCursor);
+            }
+            Err(err) => return Err(map_sdk_error(err)),
+        };
+        let items = out
+            .contents()
+            .iter()
+            .filter_map(|object| {
+                Some(BlobEntry {
+                    key: object.key()?.to_owned(),
+                    size: size(object.size()),
+                    last_modified: to_offset(object.last_modified()),
+                })
+            })
+            .collect();
+        let next_cursor = if out.is_truncated() == Some(true) {
+            out.next_continuation_token().map(str::to_owned)
+        } else {
+            None
+        };
+        Ok(BlobPage { items, next_cursor })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket))]
+    async fn ping(&self) -> Result<(), BlobError> {
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(())
+    }
+}
+
+fn to_metadata(metadata: Option<&HashMap<String, String>>) -> Metadata {
+    metadata
+        .map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+fn size(length: Option<i64>) -> u64 {
+    length.and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+}
+
+fn to_offset(at: Option<&DateTime>) -> OffsetDateTime {
+    at.and_then(|at| OffsetDateTime::from_unix_timestamp_nanos(at.as_nanos()).ok())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Whether an error code means "no such object" (a HEAD has no body, so only its status says).
+fn is_not_found(code: Option<&str>, status: Option<u16>) -> bool {
+    match code {
+        Some("NoSuchKey" | "NotFound") => true,
+        Some(_) => false,
+        None => status == Some(404),
+    }
+}
+
+/// Maps an SDK error, keeping the error itself as the source of `Backend`.
+fn map_sdk_error<E>(err: SdkError<E, HttpResponse>) -> BlobError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    if is_not_found(err.code(), status) {
+        BlobError::NotFound
+    } else {
+        BlobError::backend(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_s3::operation::get_object::GetObjectError;
+    use aws_sdk_s3::primitives::SdkBody;
+    use aws_sdk_s3::types::error::NoSuchKey;
+
+    #[test]
+    fn missing_objects_are_not_found_and_missing_buckets_are_not() {
+        assert!(is_not_found(Some("NoSuchKey"), Some(404)));
+        assert!(is_not_found(Some("NotFound"), Some(404)));
+        assert!(is_not_found(None, Some(404)));
+        assert!(!is_not_found(Some("NoSuchBucket"), Some(404)));
+        assert!(!is_not_found(Some("AccessDenied"), Some(403)));
+        assert!(!is_not_found(None, None));
+    }
+
+    #[test]
+    fn a_typed_sdk_error_maps_and_keeps_its_source() {
+        let response = || HttpResponse::new(404_u16.try_into().unwrap(), SdkBody::empty());
+        let meta = aws_sdk_s3::error::ErrorMetadata::builder().code("NoSuchKey").build();
+        let missing = GetObjectError::NoSuchKey(NoSuchKey::builder().meta(meta).build());
+        assert!(matches!(
+            map_sdk_error(SdkError::service_error(missing, response())),
+            BlobError::NotFound
+        ));
+        let denied = GetObjectError::generic(aws_sdk_s3::error::ErrorMetadata::builder().code("AccessDenied").build());
+        let BlobError::Backend(source) = map_sdk_error(SdkError::service_error(denied, response())) else {
+            panic!("expected a backend error");
+        };
+        assert!(source.downcast_ref::<SdkError<GetObjectError, HttpResponse>>().is_some());
+    }
+
+    #[test]
+    fn s3_times_become_offset_date_times() {
+        let at = DateTime::from_secs_and_nanos(1_700_000_000, 5);
+        assert_eq!(to_offset(Some(&at)).unix_timestamp_nanos(), 1_700_000_000_000_000_005);
+        assert_eq!(to_offset(None), OffsetDateTime::UNIX_EPOCH);
+    }
+}

@@ -1,0 +1,12 @@
+//! Coffer's cryptography: the envelope format (AES-256-GCM), data keys, and random tokens.
+
+mod aead;
+mod data_key;
+mod envelope;
+mod error;
+pub mod random;
+
+pub use aead::{Aead256, AwsLcGcm, NONCE_LEN, RustCryptoGcm, TAG_LEN};
+pub use data_key::DataKey;
+pub use envelope::{Envelope, ENVELOPE_VERSION};
+pub use error::CryptoError;

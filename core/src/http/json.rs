@@ -1,0 +1,156 @@
+//! The JSON body extractor every route uses: bounded before it is parsed.
+
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde::de::DeserializeOwned;
+
+use super::{ApiError, AppState, FieldError};
+
+/// Deepest nesting a request body may have.
+const MAX_DEPTH: usize = 64;
+
+/// A JSON body of type `T`: 415 unless the content type is JSON, 413 past
+/// `COFFER_MAX_BODY_BYTES`, 400 for malformed JSON, 422 (with the field's path) for JSON of the
+/// wrong shape — including unknown fields, which `T` rejects with `#[serde(deny_unknown_fields)]`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BoundedJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for BoundedJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let limit = state.settings.max_body_bytes;
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|len| len > limit) {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        let bytes = axum::body::to_bytes(request.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge { limit })?;
+        parse(&bytes).map(BoundedJson)
+    }
+}
+
+/// Parses a JSON body with the rules above.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if nesting_depth(bytes) > MAX_DEPTH {
+        return Err(ApiError::BadRequest(format!("JSON nested deeper than {MAX_DEPTH} levels")));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            ApiError::Validation(vec![FieldError::new(
+                if path == "." { String::new() } else { path },
+                describe(&inner),
+            )])
+        } else {
+            ApiError::BadRequest(format!("malformed JSON at line {} column {}", inner.line(), inner.column()))
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|_| ApiError::BadRequest("trailing characters after the JSON value".into()))?;
+    Ok(value)
+}
+
+/// serde's message without the echoed input value, which may be sensitive.
+fn describe(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        // "invalid type: string \"secret\", expected u32" → keep only what was expected.
+        match message.rsplit_once(", expected ") {
+            Some((_, expected)) => format!("expected {expected}"),
+            None => "invalid value".to_owned(),
+        }
+    } else {
+        message.to_owned()
+    }
+}
+
+/// The deepest nesting of arrays and objects, outside strings; cheap, and run before parsing so
+/// a hostile body cannot exhaust the stack.
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        count: Option<u32>,
+    }
+
+    #[test]
+    fn unknown_fields_are_a_validation_error() {
+        let err = parse::<Body>(br#"{"name":"a","extra":1}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Validation(ref e) if e[0].message.contains("unknown field")));
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field_but_not_the_value() {
+        let err = parse::<Body>(br#"{"name":"a","count":"canary-secret"}"#).unwrap_err();
+        let ApiError::Validation(errors) = err else { panic!("expected validation") };
+        assert_eq!(errors[0].field, "count");
+        assert!(!errors[0].message.contains("canary-secret"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        assert!(matches!(parse::<Body>(b"{\"name\":"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(parse::<Body>(br#"{"name":"a"} x"#), Err(ApiError::BadRequest(_))));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let deep = "[".repeat(10_000);
+        assert!(matches!(parse::<serde_json::Value>(deep.as_bytes()), Err(ApiError::BadRequest(_))));
+        assert_eq!(nesting_depth(br#"{"a":"[[[[","b":[1]}"#), 2);
+    }
+}

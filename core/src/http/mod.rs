@@ -1,0 +1,18 @@
+//! The one room where the web lives: app state, extractors, problem+json, request ids, health,
+//! the OpenAPI document, and the adapter that runs a router on Lambda.
+
+mod app;
+mod health;
+mod json;
+pub mod lambda;
+mod openapi;
+mod problem;
+mod request_id;
+mod state;
+
+pub use app::{RouteGroup, app};
+pub use json::BoundedJson;
+pub use openapi::ApiDoc;
+pub use problem::{ApiError, FieldError, PROBLEM_CONTENT_TYPE, Problem};
+pub use request_id::{REQUEST_ID_HEADER, current_request_id};
+pub use state::AppState;

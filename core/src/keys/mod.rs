@@ -1,0 +1,41 @@
+//! The KeyRing port: data keys generated and unwrapped under a master key (KMS on AWS, a local
+//! key file embedded), bound to an encryption context.
+
+mod cache;
+mod error;
+pub mod kms;
+pub mod local;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+pub use cache::DataKeyCache;
+pub use error::KeyError;
+
+use crate::crypto::DataKey;
+
+/// Names the tenant and purpose a data key serves. Unwrapping needs exactly the same context.
+pub type EncryptionContext = BTreeMap<String, String>;
+
+/// A freshly generated data key: its plaintext for use now, its wrapped form for storage.
+#[derive(Debug)]
+pub struct GeneratedKey {
+    pub plaintext: DataKey,
+    pub wrapped: WrappedKey,
+}
+
+/// A data key as the master key wrapped it; safe to store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WrappedKey(pub Vec<u8>);
+
+/// The key service.
+#[async_trait]
+pub trait KeyRing: Send + Sync + std::fmt::Debug + 'static {
+    /// A new AES-256 data key under the master key, bound to `context`.
+    async fn generate_data_key(&self, context: &EncryptionContext) -> Result<GeneratedKey, KeyError>;
+    /// The plaintext of `wrapped`; fails unless `context` is the one it was generated with.
+    async fn unwrap_data_key(&self, wrapped: &WrappedKey, context: &EncryptionContext) -> Result<DataKey, KeyError>;
+    /// Answers when the key service can serve requests (readiness).
+    async fn ping(&self) -> Result<(), KeyError>;
+}

@@ -1,0 +1,19 @@
+//! Coffer's core: the domain, its ports (table, blobs, key ring) with their backends, the crypto
+//! primitives, and — in `http` only — the web glue shared by every Lambda function.
+
+pub mod aws;
+pub mod backends;
+pub mod blobs;
+pub mod cleanup;
+pub mod clock;
+pub mod crypto;
+pub mod faults;
+pub mod http;
+pub mod keys;
+pub mod settings;
+pub mod store;
+pub mod telemetry;
+
+pub use backends::Ports;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use settings::{Backend, Settings, SettingsError};

@@ -1,0 +1,364 @@
+//! The Table port on an embedded SQLite file.
+//!
+//! WAL mode with a busy timeout, and every write in a `BEGIN IMMEDIATE` transaction, so several
+//! processes (as `cargo lambda watch` runs, one per function) can share one file safely.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use serde_json::{Map, Value};
+
+use super::{
+    Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, Table, TxOp, check_transaction,
+};
+use crate::clock::Clock;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS items (
+    pk         TEXT NOT NULL,
+    sk         TEXT NOT NULL,
+    gsi1pk     TEXT,
+    gsi1sk     TEXT,
+    expires_at INTEGER,
+    ver        INTEGER NOT NULL,
+    attrs      TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+";
+
+const COLUMNS: &str = "pk, sk, gsi1pk, gsi1sk, expires_at, ver, attrs";
+
+/// Connections kept open for reuse.
+const POOL_SIZE: usize = 8;
+
+/// The Table port on SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteTable {
+    path: PathBuf,
+    pool: Arc<Mutex<Vec<Connection>>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SqliteTable {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(StoreError::backend)?;
+        }
+        let conn = connect(&path)?;
+        conn.execute_batch(SCHEMA).map_err(StoreError::backend)?;
+        Ok(Self {
+            path,
+            pool: Arc::new(Mutex::new(vec![conn])),
+            clock,
+        })
+    }
+
+    /// Runs `work` on a pooled connection on a blocking thread, with the current time.
+    async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, i64) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = Arc::clone(&self.pool);
+        let path = self.path.clone();
+        let now = self.clock.unix();
+        tokio::task::spawn_blocking(move || {
+            let pooled = pool.lock().ok().and_then(|mut p| p.pop());
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => connect(&path)?,
+            };
+            let result = work(&mut conn, now);
+            if let Ok(mut p) = pool.lock()
+                && p.len() < POOL_SIZE
+            {
+                p.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(StoreError::backend)?
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(StoreError::backend)?;
+    conn.busy_timeout(Duration::from_secs(10)).map_err(StoreError::backend)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .map_err(StoreError::backend)?;
+    Ok(conn)
+}
+
+fn item_from_row(row: &Row<'_>) -> rusqlite::Result<(Item, String)> {
+    let gsi1pk: Option<String> = row.get(2)?;
+    let gsi1sk: Option<String> = row.get(3)?;
+    let version: i64 = row.get(5)?;
+    let item = Item {
+        key: Key::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?),
+        gsi1: gsi1pk.zip(gsi1sk).map(|(pk, sk)| Key::new(pk, sk)),
+        expires_at: row.get(4)?,
+        version: u64::try_from(version).unwrap_or_default(),
+        attrs: Map::new(),
+    };
+    Ok((item, row.get(6)?))
+}
+
+fn parse_attrs((mut item, json): (Item, String)) -> Result<Item, StoreError> {
+    item.attrs = serde_json::from_str(&json).map_err(StoreError::backend)?;
+    Ok(item)
+}
+
+fn read(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM items WHERE pk = ?1 AND sk = ?2");
+    conn.query_row(&sql, params![key.pk, key.sk], item_from_row)
+        .optional()
+        .map_err(StoreError::backend)?
+        .map(parse_attrs)
+        .transpose()
+}
+
+fn holds(current: Option<&Item>, condition: Condition, now: i64) -> bool {
+    let live = current.filter(|item| item.is_live(now));
+    match condition {
+        Condition::None => true,
+        Condition::MustNotExist => live.is_none(),
+        Condition::MustExist => live.is_some(),
+        Condition::VersionEquals(version) => live.is_some_and(|item| item.version == version),
+    }
+}
+
+fn write(conn: &Connection, item: &Item) -> Result<(), StoreError> {
+    let attrs = serde_json::to_string(&item.attrs).map_err(StoreError::backend)?;
+    let version = i64::try_from(item.version).map_err(|_| StoreError::Invalid("version too large".into()))?;
+    conn.execute(
+        &format!("INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        params![
+            item.key.pk,
+            item.key.sk,
+            item.gsi1.as_ref().map(|k| &k.pk),
+            item.gsi1.as_ref().map(|k| &k.sk),
+            item.expires_at,
+            version,
+            attrs
+        ],
+    )
+    .map_err(StoreError::backend)?;
+    Ok(())
+}
+
+fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk])
+        .map_err(StoreError::backend)?;
+    Ok(())
+}
+
+/// Builds the SQL of a query: the sort key column, its range, the cursor and the order.
+fn query_sql(query: &Query) -> Result<(String, Vec<rusqlite::types::Value>), StoreError> {
+    use rusqlite::types::Value as V;
+    let (pk_col, sk_col) = match query.index {
+        Index::Primary => ("pk", "sk"),
+        Index::Gsi1 => ("gsi1pk", "gsi1sk"),
+    };
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM items WHERE {pk_col} = ?1 AND (expires_at IS NULL OR expires_at > ?2)"
+    );
+    let mut args: Vec<V> = vec![V::Text(query.partition.clone())];
+    // ?2 is `now`, pushed by the caller.
+    args.push(V::Null);
+    match &query.range {
+        SortRange::All => {}
+        SortRange::Prefix(prefix) => {
+            sql.push_str(&format!(
+                " AND {sk_col} >= ?{n} AND substr({sk_col}, 1, length(?{n})) = ?{n}",
+                n = args.len() + 1
+            ));
+            args.push(V::Text(prefix.clone()));
+        }
+        SortRange::Between(from, to) => {
+            sql.push_str(&format!(" AND {sk_col} BETWEEN ?{} AND ?{}", args.len() + 1, args.len() + 2));
+            args.push(V::Text(from.clone()));
+            args.push(V::Text(to.clone()));
+        }
+    }
+    let (cmp, order) = if query.descending { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(cursor) = &query.cursor {
+        let key = cursor.key();
+        match query.index {
+            Index::Primary => {
+                sql.push_str(&format!(" AND sk {cmp} ?{}", args.len() + 1));
+                args.push(V::Text(key.sk));
+            }
+            Index::Gsi1 => {
+                let gsi = cursor.gsi1_key().ok_or(StoreError::InvalidCursor)?;
+                let n = args.len();
+                sql.push_str(&format!(" AND (gsi1sk, pk, sk) {cmp} (?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
+                args.extend([V::Text(gsi.sk), V::Text(key.pk), V::Text(key.sk)]);
+            }
+        }
+    }
+    match query.index {
+        Index::Primary => sql.push_str(&format!(" ORDER BY sk {order}")),
+        Index::Gsi1 => sql.push_str(&format!(" ORDER BY gsi1sk {order}, pk {order}, sk {order}")),
+    }
+    sql.push_str(&format!(" LIMIT {}", query.limit + 1));
+    Ok((sql, args))
+}
+
+#[async_trait]
+impl Table for SqliteTable {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        key.check()?;
+        let key = key.clone();
+        self.run(move |conn, now| Ok(read(conn, &key)?.filter(|item| item.is_live(now))))
+            .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        item.check()?;
+        self.run(move |conn, now| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::backend)?;
+            if condition != Condition::None && !holds(read(&tx, &item.key)?.as_ref(), condition, now) {
+                return Err(StoreError::ConditionFailed);
+            }
+            write(&tx, &item)?;
+            tx.commit().map_err(StoreError::backend)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        key.check()?;
+        let key = key.clone();
+        self.run(move |conn, now| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::backend)?;
+            if condition != Condition::None && !holds(read(&tx, &key)?.as_ref(), condition, now) {
+                return Err(StoreError::ConditionFailed);
+            }
+            remove(&tx, &key)?;
+            tx.commit().map_err(StoreError::backend)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        query.check()?;
+        let (sql, mut args) = query_sql(query)?;
+        let limit = query.limit;
+        self.run(move |conn, now| {
+            args[1] = rusqlite::types::Value::Integer(now);
+            let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args), item_from_row)
+                .map_err(StoreError::backend)?;
+            let mut items = Vec::with_capacity(limit + 1);
+            for row in rows {
+                items.push(parse_attrs(row.map_err(StoreError::backend)?)?);
+            }
+            let next_cursor = if items.len() > limit {
+                items.truncate(limit);
+                items.last().map(Cursor::after)
+            } else {
+                None
+            };
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ops = ops.len()))]
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        check_transaction(&ops)?;
+        self.run(move |conn, now| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::backend)?;
+            let mut failed = Vec::new();
+            for (index, op) in ops.iter().enumerate() {
+                let (key, condition) = match op {
+                    TxOp::Put { item, condition } => (&item.key, *condition),
+                    TxOp::Delete { key, condition } | TxOp::Check { key, condition } => (key, *condition),
+                };
+                if condition != Condition::None && !holds(read(&tx, key)?.as_ref(), condition, now) {
+                    failed.push(index);
+                }
+            }
+            if !failed.is_empty() {
+                return Err(StoreError::TransactionFailed { failed });
+            }
+            for op in &ops {
+                match op {
+                    TxOp::Put { item, .. } => write(&tx, item)?,
+                    TxOp::Delete { key, .. } => remove(&tx, key)?,
+                    TxOp::Check { .. } => {}
+                }
+            }
+            tx.commit().map_err(StoreError::backend)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn increment(&self, key: &Key, by: i64, expires_at: i64) -> Result<i64, StoreError> {
+        key.check()?;
+        let key = key.clone();
+        self.run(move |conn, now| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::backend)?;
+            let mut item = match read(&tx, &key)?.filter(|item| item.is_live(now)) {
+                Some(item) => item,
+                None => Item::new(key.clone()).with_expiry(expires_at),
+            };
+            let count = item
+                .attrs
+                .get("count")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                .checked_add(by)
+                .ok_or_else(|| StoreError::Invalid("counter overflow".into()))?;
+            item.attrs.insert("count".into(), Value::from(count));
+            write(&tx, &item)?;
+            tx.commit().map_err(StoreError::backend)?;
+            Ok(count)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn sweep_expired(&self, limit: usize) -> Result<usize, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.run(move |conn, now| {
+            conn.execute(
+                "DELETE FROM items WHERE (pk, sk) IN \
+                 (SELECT pk, sk FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)",
+                params![now, limit],
+            )
+            .map_err(StoreError::backend)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|conn, _| {
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+                .map_err(StoreError::backend)
+        })
+        .await
+    }
+}

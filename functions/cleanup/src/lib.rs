@@ -1,0 +1,28 @@
+//! The `cleanup` function: run by an EventBridge schedule, it purges what has expired.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use coffer_core::Ports;
+use coffer_core::cleanup::{self, CleanupReport};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+
+/// Time kept back from the invocation's deadline so the run ends cleanly.
+const MARGIN: Duration = Duration::from_secs(5);
+
+/// Handles one scheduled event.
+pub async fn handle(ports: &Ports, event: LambdaEvent<EventBridgeEvent<Value>>) -> Result<CleanupReport, lambda_runtime::Error> {
+    let deadline = instant_of(event.context.deadline);
+    tracing::info!(source = %event.payload.source, "cleanup started");
+    Ok(cleanup::run(ports, deadline, MARGIN).await?)
+}
+
+/// Lambda gives the deadline as Unix milliseconds; the run measures with a monotonic clock.
+fn instant_of(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}

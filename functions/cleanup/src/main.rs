@@ -1,0 +1,16 @@
+use std::sync::Arc;
+
+use coffer_core::{Ports, Settings, SystemClock, telemetry};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_json);
+    let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
+    let ports = &ports;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
+        coffer_function_cleanup::handle(ports, event).await
+    }))
+    .await
+}

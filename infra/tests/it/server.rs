@@ -1,0 +1,42 @@
+use coffer_core::Settings;
+
+/// Starts the all-in-one server on a free loopback port; stops when the returned sender drops.
+async fn start() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings::embedded(dir.path());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(coffer_local::serve(settings, listener, async {
+        let _ = stopped.await;
+    }));
+    (base, stop, dir)
+}
+
+#[tokio::test]
+async fn the_local_server_answers_health_readiness_and_404_over_http() {
+    let (base, _stop, _dir) = start().await;
+    let client = reqwest::Client::new();
+
+    let health = client.get(format!("{base}/v1/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.headers().contains_key("x-request-id"));
+    assert_eq!(health.json::<serde_json::Value>().await.unwrap(), serde_json::json!({"status": "ok"}));
+
+    let ready = client.get(format!("{base}/v1/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let missing = client.get(format!("{base}/v1/missing")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/not-found");
+    assert!(problem["request_id"].as_str().unwrap().starts_with("req_"));
+}
+
+#[tokio::test]
+async fn the_local_server_documents_every_function_in_one_openapi_document() {
+    let (base, _stop, _dir) = start().await;
+    let doc: serde_json::Value = reqwest::get(format!("{base}/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    assert!(doc["paths"]["/v1/health"].is_object());
+}
