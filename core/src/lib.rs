@@ -1,6 +1,8 @@
 //! Coffer's core: the domain, its ports (table, blobs, key ring) with their backends, the crypto
 //! primitives, and — in `http` only — the web glue shared by every Lambda function.
 
+pub mod audit;
+pub mod auth;
 pub mod aws;
 pub mod backends;
 pub mod blobs;
@@ -10,6 +12,7 @@ pub mod crypto;
 pub mod faults;
 pub mod http;
 pub mod keys;
+pub mod pii;
 pub mod settings;
 pub mod store;
 pub mod telemetry;

@@ -30,7 +30,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
         Some("bootstrap") => {
             let report = coffer_core::aws::bootstrap(&settings).await?;
-            println!("{report}");
+            let made = |created: bool| if created { "created" } else { "exists" };
+            println!("table  {} ({})", report.table, made(report.table_created));
+            println!("bucket {} ({})", report.bucket, made(report.bucket_created));
+            let alias = report.key_alias.as_deref().unwrap_or("-");
+            println!("key    {} alias {alias} ({})", report.key_id, made(report.key_created));
             Ok(())
         }
         Some(other) => Err(format!("unknown command {other:?}; use `serve` (default) or `bootstrap`").into()),

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
@@ -40,14 +42,16 @@ impl S3Blobs {
     /// Says whether it created the bucket.
     #[tracing::instrument(skip_all, fields(bucket = %self.bucket))]
     pub async fn create_bucket(&self) -> Result<bool, BlobError> {
+        // Look first: us-east-1 (and moto) answer 200 to re-creating a bucket one owns.
+        if self.ping().await.is_ok() {
+            return Ok(false);
+        }
         let region = self.client.config().region().map(|r| r.as_ref().to_owned());
-        let location = region
-            .filter(|r| r != "us-east-1")
-            .map(|r| {
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(r.as_str()))
-                    .build()
-            });
+        let location = region.filter(|r| r != "us-east-1").map(|r| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(r.as_str()))
+                .build()
+        });
         let created = self
             .client
             .create_bucket()
@@ -57,12 +61,8 @@ impl S3Blobs {
             .await;
         match created {
             Ok(_) => Ok(true),
-            // us-east-1 answers "already exists" even to the owner on some emulators: if we can
-            // reach it, it is ours.
-            Err(err) if matches!(err.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => {
-                self.ping().await.map_err(|_| map_sdk_error(err))?;
-                Ok(false)
-            }
+            // Made meanwhile by another bootstrap.
+            Err(err) if err.code() == Some("BucketAlreadyOwnedByYou") => Ok(false),
             Err(err) => Err(map_sdk_error(err)),
         }
     }
@@ -142,32 +142,27 @@ impl Blobs for S3Blobs {
         }
     }
 
-    /// The cursor is S3's continuation token, passed through.
-    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket, limit))]
+    /// The cursor is the last listed key, base64url-encoded as the folder backend does, and the
+    /// next page starts after it (`StartAfter`): a cursor means the same on both backends, and one
+    /// that is not ours is refused rather than silently ignored (as moto does with a bad
+    /// continuation token).
+    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket, limit = limit))]
     async fn list(&self, prefix: &str, limit: usize, cursor: Option<&str>) -> Result<BlobPage, BlobError> {
         if limit == 0 || limit > MAX_LIST {
             return Err(BlobError::InvalidCursor);
         }
-        if cursor.is_some_and(str::is_empty) {
-            return Err(BlobError::InvalidCursor);
-        }
+        let start_after = cursor.map(decode_cursor).transpose()?;
         let out = self
             .client
             .list_objects_v2()
             .bucket(&self.bucket)
             .set_prefix(Some(prefix.to_owned()).filter(|p| !p.is_empty()))
             .max_keys(i32::try_from(limit).unwrap_or(i32::MAX))
-            .set_continuation_token(cursor.map(str::to_owned))
+            .set_start_after(start_after)
             .send()
-            .await;
-        let out = match out {
-            Ok(out) => out,
-            Err(err) if cursor.is_some() && err.code() == Some("InvalidArgument") => {
-                return Err(BlobError::InvalidCursor);
-            }
-            Err(err) => return Err(map_sdk_error(err)),
-        };
-        let items = out
+            .await
+            .map_err(BlobError::backend)?;
+        let items: Vec<BlobEntry> = out
             .contents()
             .iter()
             .filter_map(|object| {
@@ -179,7 +174,7 @@ impl Blobs for S3Blobs {
             })
             .collect();
         let next_cursor = if out.is_truncated() == Some(true) {
-            out.next_continuation_token().map(str::to_owned)
+            items.last().map(|last| URL_SAFE_NO_PAD.encode(&last.key))
         } else {
             None
         };
@@ -193,9 +188,15 @@ impl Blobs for S3Blobs {
             .bucket(&self.bucket)
             .send()
             .await
-            .map_err(map_sdk_error)?;
+            // A missing bucket is an outage here, not a missing blob.
+            .map_err(BlobError::backend)?;
         Ok(())
     }
+}
+
+fn decode_cursor(raw: &str) -> Result<String, BlobError> {
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| BlobError::InvalidCursor)?;
+    String::from_utf8(bytes).map_err(|_| BlobError::InvalidCursor)
 }
 
 fn to_metadata(metadata: Option<&HashMap<String, String>>) -> Metadata {
@@ -266,6 +267,13 @@ mod tests {
             panic!("expected a backend error");
         };
         assert!(source.downcast_ref::<SdkError<GetObjectError, HttpResponse>>().is_some());
+    }
+
+    #[test]
+    fn cursors_are_base64url_keys() {
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("ds/a/b")).unwrap(), "ds/a/b");
+        assert!(matches!(decode_cursor("not base64!"), Err(BlobError::InvalidCursor)));
+        assert!(matches!(decode_cursor(&URL_SAFE_NO_PAD.encode([0xff, 0xfe])), Err(BlobError::InvalidCursor)));
     }
 
     #[test]

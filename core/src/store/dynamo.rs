@@ -133,7 +133,7 @@ impl DynamoTable {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        Err(StoreError::backend(Malformed("the table did not become active within a minute")))
+        Err(StoreError::backend(Unexpected("the table did not become active within a minute")))
     }
 
     /// Enabling TTL twice is an error on DynamoDB, so look first.
@@ -404,7 +404,7 @@ impl Table for DynamoTable {
 
     /// Scans (the cleanup function only) and deletes each expired item on the condition that it
     /// is still expired, so an item rewritten meanwhile survives.
-    #[tracing::instrument(level = "debug", skip_all, fields(table = %self.table, limit))]
+    #[tracing::instrument(level = "debug", skip_all, fields(table = %self.table, limit = limit))]
     async fn sweep_expired(&self, limit: usize) -> Result<usize, StoreError> {
         if limit == 0 {
             return Ok(0);
@@ -480,10 +480,10 @@ impl Table for DynamoTable {
     }
 }
 
-/// An item that this module cannot read back (written by something else, or corrupted).
+/// A reply this module cannot use: an item it did not write, or a table that never got ready.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-struct Malformed(&'static str);
+struct Unexpected(&'static str);
 
 fn number(n: impl ToString) -> AttributeValue {
     AttributeValue::N(n.to_string())
@@ -515,7 +515,7 @@ fn from_attributes(mut raw: Attrs) -> Result<Item, StoreError> {
         match raw.remove(name) {
             None => Ok(None),
             Some(AttributeValue::S(s)) => Ok(Some(s)),
-            Some(_) => Err(StoreError::backend(Malformed("a key attribute is not a string"))),
+            Some(_) => Err(StoreError::backend(Unexpected("a key attribute is not a string"))),
         }
     }
     fn parsed<T: std::str::FromStr>(raw: &mut Attrs, name: &str) -> Result<Option<T>, StoreError> {
@@ -524,11 +524,11 @@ fn from_attributes(mut raw: Attrs) -> Result<Item, StoreError> {
             Some(AttributeValue::N(n)) => n
                 .parse()
                 .map(Some)
-                .map_err(|_| StoreError::backend(Malformed("expires_at or ver is not a whole number"))),
-            Some(_) => Err(StoreError::backend(Malformed("expires_at or ver is not a number"))),
+                .map_err(|_| StoreError::backend(Unexpected("expires_at or ver is not a whole number"))),
+            Some(_) => Err(StoreError::backend(Unexpected("expires_at or ver is not a number"))),
         }
     }
-    let missing = || StoreError::backend(Malformed("an item lacks pk or sk"));
+    let missing = || StoreError::backend(Unexpected("an item lacks pk or sk"));
     let key = Key::new(string(&mut raw, PK)?.ok_or_else(missing)?, string(&mut raw, SK)?.ok_or_else(missing)?);
     let gsi1 = string(&mut raw, GSI1PK)?
         .zip(string(&mut raw, GSI1SK)?)
@@ -549,8 +549,8 @@ fn read_count(attributes: Option<Attrs>) -> Result<i64, StoreError> {
     match attributes.as_ref().and_then(|a| a.get(COUNT)) {
         Some(AttributeValue::N(n)) => n
             .parse()
-            .map_err(|_| StoreError::backend(Malformed("the counter is not a 64-bit whole number"))),
-        _ => Err(StoreError::backend(Malformed("the update returned no counter"))),
+            .map_err(|_| StoreError::backend(Unexpected("the counter is not a 64-bit whole number"))),
+        _ => Err(StoreError::backend(Unexpected("the update returned no counter"))),
     }
 }
 

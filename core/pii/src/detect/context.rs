@@ -1,0 +1,433 @@
+//! Context words: the words near a candidate that make it more (or less) likely to be what its
+//! shape says. One Aho-Corasick automaton finds them all in one pass, only for texts that need it.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// Kinds of context a word gives, as bits so one word can serve several kinds.
+pub(crate) mod kind {
+    pub const CARD: u32 = 1 << 0;
+    pub const SSN: u32 = 1 << 1;
+    pub const DOB: u32 = 1 << 2;
+    pub const PASSPORT: u32 = 1 << 3;
+    pub const LICENSE: u32 = 1 << 4;
+    pub const PHONE: u32 = 1 << 5;
+    pub const WALLET: u32 = 1 << 6;
+    pub const SECRET: u32 = 1 << 7;
+    pub const PERSON: u32 = 1 << 8;
+    /// Words that introduce an identifier that is not PII: order, invoice, version...
+    pub const NOT_PII: u32 = 1 << 9;
+    pub const IBAN: u32 = 1 << 10;
+    pub const EMAIL: u32 = 1 << 11;
+    pub const IP: u32 = 1 << 12;
+    pub const MAC: u32 = 1 << 13;
+    pub const URL: u32 = 1 << 14;
+    /// Words that follow a name: "John Smith wrote".
+    pub const PERSON_AFTER: u32 = 1 << 15;
+}
+
+use kind::*;
+
+/// Context words and what they suggest. Matched ASCII case-insensitively on word boundaries.
+const WORDS: &[(&str, u32)] = &[
+    // payment cards
+    ("card", CARD),
+    ("credit card", CARD),
+    ("debit card", CARD),
+    ("card number", CARD),
+    ("card no", CARD),
+    ("cc", CARD),
+    ("ccn", CARD),
+    ("visa", CARD),
+    ("mastercard", CARD),
+    ("amex", CARD),
+    ("american express", CARD),
+    ("discover", CARD),
+    ("maestro", CARD),
+    ("jcb", CARD),
+    ("diners", CARD),
+    ("pan", CARD),
+    ("charge", CARD),
+    ("payment", CARD),
+    ("cardholder", CARD | PERSON),
+    // social security
+    ("ssn", SSN),
+    ("ss#", SSN),
+    ("ss no", SSN),
+    ("social security", SSN),
+    ("social security number", SSN),
+    ("soc sec", SSN),
+    ("social", SSN),
+    ("tin", SSN),
+    ("taxpayer", SSN),
+    // birth
+    ("born", DOB),
+    ("dob", DOB),
+    ("d.o.b", DOB),
+    ("birth", DOB),
+    ("birthday", DOB),
+    ("birthdate", DOB),
+    ("date of birth", DOB),
+    ("birth date", DOB),
+    ("b-day", DOB),
+    ("bday", DOB),
+    ("nacido", DOB),
+    ("geboren", DOB),
+    // passport
+    ("passport", PASSPORT),
+    ("passport no", PASSPORT),
+    ("passport number", PASSPORT),
+    ("passport#", PASSPORT),
+    // driver's licence
+    ("license", LICENSE),
+    ("licence", LICENSE),
+    ("driver", LICENSE),
+    ("drivers", LICENSE),
+    ("driver's", LICENSE),
+    ("driving", LICENSE),
+    ("dl", LICENSE),
+    ("dl#", LICENSE),
+    ("dln", LICENSE),
+    ("dmv", LICENSE),
+    // phone
+    ("phone", PHONE),
+    ("telephone", PHONE),
+    ("tel", PHONE),
+    ("mobile", PHONE),
+    ("cell", PHONE),
+    ("cellphone", PHONE),
+    ("call", PHONE),
+    ("called", PHONE),
+    ("callback", PHONE),
+    ("call back", PHONE),
+    ("fax", PHONE),
+    ("sms", PHONE),
+    ("text", PHONE),
+    ("whatsapp", PHONE),
+    ("ph", PHONE),
+    ("contact", PHONE | PERSON | EMAIL),
+    ("reach", PHONE),
+    ("dial", PHONE),
+    ("number", PHONE),
+    // crypto
+    ("wallet", WALLET),
+    ("bitcoin", WALLET),
+    ("btc", WALLET),
+    ("ethereum", WALLET),
+    ("eth", WALLET),
+    ("crypto", WALLET),
+    ("usdt", WALLET),
+    ("ltc", WALLET),
+    // secrets
+    ("secret", SECRET),
+    ("token", SECRET),
+    ("api key", SECRET),
+    ("apikey", SECRET),
+    ("api_key", SECRET),
+    ("key", SECRET),
+    ("password", SECRET),
+    ("passwd", SECRET),
+    ("pwd", SECRET),
+    ("credential", SECRET),
+    ("credentials", SECRET),
+    ("auth", SECRET),
+    ("authorization", SECRET),
+    ("bearer", SECRET),
+    ("access key", SECRET),
+    ("private key", SECRET),
+    ("client secret", SECRET),
+    ("leaked", SECRET),
+    // people
+    ("name", PERSON),
+    ("full name", PERSON),
+    ("customer", PERSON),
+    ("patient", PERSON),
+    ("client", PERSON),
+    ("employee", PERSON),
+    ("applicant", PERSON),
+    ("member", PERSON),
+    ("tenant", PERSON),
+    ("guest", PERSON),
+    ("passenger", PERSON),
+    ("holder", PERSON),
+    ("owner", PERSON),
+    ("registered to", PERSON),
+    ("dear", PERSON),
+    ("hi", PERSON),
+    ("hello", PERSON),
+    ("attn", PERSON),
+    ("signed", PERSON),
+    ("regards", PERSON),
+    ("sincerely", PERSON),
+    ("thanks", PERSON),
+    ("cheers", PERSON),
+    ("wrote", PERSON_AFTER),
+    ("said", PERSON_AFTER),
+    ("says", PERSON_AFTER),
+    ("asked", PERSON_AFTER),
+    ("called", PERSON_AFTER),
+    ("signed", PERSON_AFTER),
+    // identifiers that are not PII
+    ("order", NOT_PII),
+    ("order #", NOT_PII),
+    ("order no", NOT_PII),
+    ("invoice", NOT_PII),
+    ("ticket", NOT_PII),
+    ("ref", NOT_PII),
+    ("reference", NOT_PII),
+    ("tracking", NOT_PII),
+    ("version", NOT_PII),
+    ("build", NOT_PII),
+    ("release", NOT_PII),
+    ("sku", NOT_PII),
+    ("isbn", NOT_PII),
+    ("serial", NOT_PII),
+    ("item", NOT_PII),
+    ("items", NOT_PII),
+    ("po", NOT_PII),
+    ("case", NOT_PII),
+    ("confirmation", NOT_PII),
+    ("receipt", NOT_PII),
+    ("transaction", NOT_PII),
+    ("txn", NOT_PII),
+    ("commit", NOT_PII),
+    ("sha", NOT_PII),
+    ("hash", NOT_PII),
+    ("checksum", NOT_PII),
+    ("md5", NOT_PII),
+    ("ver", NOT_PII),
+    ("id", NOT_PII),
+    // others, for records and scores
+    ("iban", IBAN),
+    ("bank", IBAN),
+    ("account", IBAN),
+    ("wire", IBAN),
+    ("email", EMAIL),
+    ("e-mail", EMAIL),
+    ("mail", EMAIL),
+    ("ip", IP),
+    ("ipv4", IP),
+    ("ipv6", IP),
+    ("address", IP | WALLET),
+    ("host", IP),
+    ("mac", MAC),
+    ("device", MAC),
+    ("url", URL),
+    ("link", URL),
+    ("website", URL),
+];
+
+/// A context word found in a text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KwHit {
+    pub start: usize,
+    pub end: usize,
+    pub kinds: u32,
+}
+
+/// The compiled context-word automaton.
+pub(crate) struct ContextMatcher {
+    ac: AhoCorasick,
+    kinds: Vec<u32>,
+}
+
+impl ContextMatcher {
+    pub(crate) fn new() -> Result<Self, aho_corasick::BuildError> {
+        // Merge duplicate words (a word may serve several kinds).
+        let mut words: Vec<(&str, u32)> = Vec::with_capacity(WORDS.len());
+        for &(w, k) in WORDS {
+            match words.iter_mut().find(|(x, _)| *x == w) {
+                Some((_, kk)) => *kk |= k,
+                None => words.push((w, k)),
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(words.iter().map(|(w, _)| w))?;
+        Ok(Self {
+            ac,
+            kinds: words.iter().map(|(_, k)| *k).collect(),
+        })
+    }
+
+    /// Every context word of `text` that stands as a word of its own, in order.
+    pub(crate) fn find_all(&self, text: &[u8]) -> Vec<KwHit> {
+        let mut out = Vec::new();
+        for m in self.ac.find_iter(text) {
+            if is_word_at(text, m.start(), m.end()) {
+                out.push(KwHit {
+                    start: m.start(),
+                    end: m.end(),
+                    kinds: self.kinds[m.pattern().as_usize()],
+                });
+            }
+        }
+        out
+    }
+
+    /// The kinds that a field's key suggests, e.g. `date_of_birth` or `customerEmail`.
+    pub(crate) fn key_kinds(&self, key: &str) -> u32 {
+        let words = split_key(key);
+        let mut kinds = 0;
+        for w in words.split(' ') {
+            kinds |= glued_key_word(w);
+        }
+        for hit in self.find_all(words.as_bytes()) {
+            kinds |= hit.kinds;
+        }
+        // A key says what its value is; "not PII" and "after a name" make no sense there.
+        kinds &= !(NOT_PII | PERSON_AFTER);
+        if words.split(' ').any(names_a_thing) {
+            kinds &= !PERSON;
+        }
+        kinds
+    }
+}
+
+/// Key words that only occur as field names: glued words and abbreviations.
+fn glued_key_word(w: &str) -> u32 {
+    match w {
+        "firstname" | "lastname" | "fullname" | "surname" | "givenname" | "familyname"
+        | "first" | "last" | "given" | "family" | "middle" | "forename" => PERSON,
+        "pan" | "ccnumber" | "cardnumber" | "cc" => CARD,
+        "birthdate" | "dateofbirth" | "dob" => DOB,
+        "ssn" | "socialsecurity" => SSN,
+        "phonenumber" | "msisdn" | "mobile" | "cell" => PHONE,
+        "ipaddress" | "ip" | "ipv4" | "ipv6" | "remoteaddr" => IP,
+        "apikey" | "accesstoken" | "refreshtoken" | "secretkey" | "privatekey" => SECRET,
+        _ => 0,
+    }
+}
+
+/// Words that make a `name` key about a thing rather than a person (`product_name`, `username`).
+fn names_a_thing(w: &str) -> bool {
+    matches!(
+        w,
+        "user" | "username" | "file" | "filename" | "product" | "company" | "org" | "organization"
+            | "host" | "hostname" | "domain" | "app" | "bucket" | "dataset" | "table" | "key"
+            | "display" | "screen" | "nick" | "nickname" | "login" | "handle" | "brand" | "item"
+            | "street" | "city" | "country" | "state" | "project" | "team" | "service" | "event"
+            | "field" | "business" | "store" | "shop" | "plan" | "vault" | "bank"
+    )
+}
+
+/// Lower-cases a key and splits it into words on `_`, `-`, `.`, spaces and camelCase humps.
+pub(crate) fn split_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_lower = false;
+    for c in key.chars().take(128) {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && prev_lower && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            out.push(c.to_ascii_lowercase());
+        } else {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            prev_lower = false;
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+/// Whether `text[start..end]` is a whole word: no letter or digit right before or after.
+pub(crate) fn is_word_at(text: &[u8], start: usize, end: usize) -> bool {
+    let before = start
+        .checked_sub(1)
+        .and_then(|i| text.get(i))
+        .is_some_and(|b| b.is_ascii_alphanumeric());
+    let last_is_word = end > start && text.get(end - 1).is_some_and(|b| b.is_ascii_alphanumeric());
+    let after = last_is_word && text.get(end).is_some_and(|b| b.is_ascii_alphanumeric());
+    !before && !after
+}
+
+/// How strongly the words in `hits` suggest `kinds` for a candidate at `start..end`: 1.0 for a word
+/// just before it, fading to 0 at `before` bytes; words after count within `after` bytes.
+pub(crate) fn nearness(hits: &[KwHit], kinds: u32, start: usize, end: usize, before: usize, after: usize) -> f32 {
+    // Hits are sorted by start; look at the ones that end before `start` (within the window)
+    // and the ones that start after `end` (within the window).
+    let lo = start.saturating_sub(before);
+    let first = hits.partition_point(|h| h.end < lo);
+    let mut best: f32 = 0.0;
+    for h in &hits[first..] {
+        if h.start >= end.saturating_add(after) {
+            break;
+        }
+        if h.kinds & kinds == 0 {
+            continue;
+        }
+        let w = if h.end <= start {
+            let gap = start - h.end;
+            fade(gap, before)
+        } else if h.start >= end {
+            let gap = h.start - end;
+            fade(gap, after)
+        } else {
+            // Overlapping the candidate: a word inside it (e.g. "card" in a URL) says nothing.
+            0.0
+        };
+        best = best.max(w);
+    }
+    best
+}
+
+/// Full weight for the nearest half of the window, then linearly down to 0.25 at its edge.
+fn fade(gap: usize, window: usize) -> f32 {
+    if window == 0 || gap > window {
+        return 0.0;
+    }
+    let half = window / 2;
+    if gap <= half {
+        1.0
+    } else {
+        1.0 - 0.75 * (gap - half) as f32 / (window - half).max(1) as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_words_on_boundaries_only() {
+        let m = ContextMatcher::new().unwrap();
+        let hits = m.find_all(b"Adobe DOB: 1990; my SSN, passport.");
+        let words: Vec<_> = hits.iter().map(|h| h.start).collect();
+        // "dob" inside "Adobe" is not a word
+        assert_eq!(words, vec![6, 20, 25]);
+    }
+
+    #[test]
+    fn splits_keys_into_words() {
+        assert_eq!(split_key("customerEmail"), "customer email");
+        assert_eq!(split_key("date_of_birth"), "date of birth");
+        assert_eq!(split_key("SSN"), "ssn");
+        assert_eq!(split_key("user.ip-address"), "user ip address");
+    }
+
+    #[test]
+    fn key_kinds_read_field_names() {
+        let m = ContextMatcher::new().unwrap();
+        assert_ne!(m.key_kinds("ssn") & SSN, 0);
+        assert_ne!(m.key_kinds("dateOfBirth") & DOB, 0);
+        assert_ne!(m.key_kinds("first_name") & PERSON, 0);
+        assert_eq!(m.key_kinds("username") & PERSON, 0);
+        assert_eq!(m.key_kinds("product_name") & PERSON, 0);
+        assert_eq!(m.key_kinds("order_id") & NOT_PII, 0, "key kinds never say not-PII");
+    }
+
+    #[test]
+    fn nearness_fades_with_distance() {
+        let hits = [KwHit {
+            start: 0,
+            end: 3,
+            kinds: SSN,
+        }];
+        assert_eq!(nearness(&hits, SSN, 4, 10, 40, 0), 1.0);
+        assert!(nearness(&hits, SSN, 35, 40, 40, 0) < 1.0);
+        assert_eq!(nearness(&hits, SSN, 60, 70, 40, 0), 0.0);
+        assert_eq!(nearness(&hits, CARD, 4, 10, 40, 0), 0.0);
+    }
+}

@@ -1,0 +1,175 @@
+//! Name lists for the PERSON recognizer, embedded in the binary (US Census 1990, public domain;
+//! see `data/NOTICE.md`), plus the small word lists that keep ordinary words from passing as names.
+
+use std::collections::HashSet;
+
+static FIRST: &str = include_str!("../../data/first_names.txt");
+static LAST: &str = include_str!("../../data/last_names.txt");
+
+/// First names that are also common English words or places: they count as names only with
+/// more evidence (a title, a context word).
+const AMBIGUOUS_FIRST: &[&str] = &[
+    "JUNE", "APRIL", "AUGUST", "BILL", "MARK", "GRANT", "CHASE", "HOPE", "JOY", "FAITH", "ROSE",
+    "SUMMER", "ART", "PAGE", "LANE", "DEAN", "JACK", "FRANK", "GUY", "GAY", "RAY", "DON",
+    "CHRISTIAN", "MAJOR", "KING", "YOUNG", "LONG", "MILES", "ROYAL", "GOLDEN", "SUNNY", "LOVE",
+    "PRECIOUS", "EASTER", "SUNDAY", "JANUARY", "STAR", "ANGEL", "CANDY", "BERRY", "FOREST", "GLEN",
+    "PARIS", "CHINA", "GERMAN", "VIRGINIA", "GEORGIA", "CAROLINA", "DAKOTA", "AUSTIN", "DALLAS",
+    "HOUSTON", "DENVER", "CLEVELAND", "MADISON", "ISRAEL", "ASIA", "AMERICA", "SPRING", "AUTUMN",
+    "WINTER", "MERRY", "CHARITY", "MERCY", "PATIENCE", "CORAL", "PEARL", "JEWEL", "IVORY", "AMBER",
+    "CRYSTAL", "DIAMOND", "JADE", "OPAL", "BRANDY", "SHERRY", "SPARKLE", "LOGAN", "REED", "PORTER",
+    "HUNTER", "CARTER", "MASON", "WALKER", "TAYLOR", "CHANCE", "JUSTICE", "HONOR", "BABY", "SKY",
+    "RIVER", "STORM", "DESTINY", "TRINITY", "UNIQUE", "ROYCE", "BUCK", "CLIFF", "DUSTY", "ROCKY",
+    "WOODY", "SHELBY", "BENTLEY", "MERCEDES", "PORSCHE", "LEXUS", "CHEVY", "AUDI", "EBONY", "GENEVA",
+    "FLORENCE", "SAVANNAH", "SYDNEY", "LOURDES", "JERSEY", "INDIA", "KENYA", "CHINA", "JAPAN",
+];
+
+/// Words that, next to a would-be name, show it is a place or an organization.
+const ORG_PLACE: &[&str] = &[
+    "INC", "LLC", "LTD", "CORP", "CORPORATION", "COMPANY", "CO", "GROUP", "FOUNDATION",
+    "UNIVERSITY", "COLLEGE", "SCHOOL", "ACADEMY", "HOSPITAL", "CLINIC", "BANK", "CHURCH", "CENTER",
+    "CENTRE", "INSTITUTE", "ASSOCIATION", "PARTNERS", "HOLDINGS", "SERVICES", "SOLUTIONS",
+    "SYSTEMS", "TECHNOLOGIES", "LABS", "STREET", "ST", "AVENUE", "AVE", "ROAD", "RD", "LANE",
+    "DRIVE", "BOULEVARD", "BLVD", "WAY", "COURT", "PLACE", "SQUARE", "PARK", "HALL", "BRIDGE",
+    "STATION", "AIRPORT", "RIVER", "LAKE", "MOUNTAIN", "MOUNT", "BEACH", "COUNTY", "CITY", "STATE",
+    "BAY", "ISLAND", "VALLEY", "HEIGHTS", "HILLS", "SPRINGS", "FALLS", "HARBOR", "PORT", "TOWER",
+    "BUILDING", "PLAZA", "MALL", "MARKET", "HOTEL", "INN", "RESTAURANT", "CAFE", "BAR", "GRILL",
+    "STORE", "SHOP", "PHARMACY", "LIBRARY", "MUSEUM", "THEATER", "THEATRE", "STADIUM", "ARENA",
+    "HIGH", "MIDDLE", "ELEMENTARY", "DISTRICT", "DEPARTMENT", "MINISTRY", "OFFICE", "AGENCY",
+    "BUREAU", "COUNCIL", "COMMITTEE", "BOARD", "COMMISSION", "FEDERAL", "NATIONAL", "AMERICAN",
+    "INTERNATIONAL", "GLOBAL", "UNITED", "STATES", "KINGDOM", "REPUBLIC", "NORTH", "SOUTH",
+    "EAST", "WEST", "NEW", "OLD", "GREAT", "LITTLE", "SAINT", "FORT", "LOS", "SAN", "SANTA", "LAS",
+    "EL", "AIRLINES", "AIRWAYS", "MOTORS", "ENERGY", "MEDIA", "NEWS", "TIMES", "POST", "JOURNAL",
+    "PRESS", "RECORDS", "STUDIOS", "PICTURES", "FILMS", "GAMES", "SPORTS", "CLUB", "TEAM",
+    "LEAGUE", "CUP", "AWARD", "PRIZE", "ACT", "LAW", "BILL", "TREATY", "WAR", "BATTLE",
+    // states, countries and cities that are also in the name lists
+    "TEXAS", "CALIFORNIA", "FLORIDA", "OHIO", "MICHIGAN", "ILLINOIS", "ARIZONA", "COLORADO",
+    "OREGON", "UTAH", "IOWA", "KANSAS", "KENTUCKY", "ALABAMA", "ALASKA", "ARKANSAS",
+    "CONNECTICUT", "DELAWARE", "HAWAII", "IDAHO", "LOUISIANA", "MAINE", "MARYLAND",
+    "MASSACHUSETTS", "MINNESOTA", "MISSISSIPPI", "MISSOURI", "NEBRASKA", "OKLAHOMA",
+    "PENNSYLVANIA", "TENNESSEE", "VERMONT", "WISCONSIN", "WYOMING", "CANADA", "MEXICO",
+    "ENGLAND", "FRANCE", "GERMANY", "ITALY", "SPAIN", "JAPAN", "RUSSIA", "BRAZIL", "AUSTRALIA",
+    "IRELAND", "SCOTLAND", "WALES", "EUROPE", "AFRICA", "BOSTON", "CHICAGO", "SEATTLE", "ATLANTA",
+    "DETROIT", "MIAMI", "PHILADELPHIA", "BROOKLYN", "MANHATTAN", "TORONTO", "BERLIN", "TOKYO",
+];
+
+/// Capitalized words that are never part of a name: calendar words, function words, frequent
+/// sentence openers and labels.
+const COMMON: &[&str] = &[
+    // calendar
+    "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER",
+    "OCTOBER", "NOVEMBER", "DECEMBER", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY",
+    "SATURDAY", "SUNDAY", "CHRISTMAS", "EASTER", "THANKSGIVING", "HALLOWEEN",
+    // function words and frequent sentence openers
+    "THE", "THIS", "THAT", "THESE", "THOSE", "THERE", "THEN", "THAN", "AND", "BUT", "FOR", "NOR",
+    "WITH", "FROM", "INTO", "ONTO", "UPON", "ABOUT", "AFTER", "BEFORE", "WHEN", "WHERE", "WHILE",
+    "WHAT", "WHICH", "WHO", "WHOM", "WHY", "HOW", "ALL", "ANY", "EACH", "EVERY", "SOME", "MOST",
+    "MANY", "MUCH", "MORE", "LESS", "OUR", "YOUR", "THEIR", "HIS", "HER", "ITS", "MY", "WE",
+    "YOU", "THEY", "SHE", "HE", "IT", "NOT", "NO", "YES", "PLEASE", "THANK", "THANKS", "DEAR",
+    "HELLO", "HI", "BEST", "KIND", "REGARDS", "SINCERELY", "CHEERS", "ATTN", "RE", "FW", "FWD",
+    "SEND", "SENT", "WIRE", "LOGIN", "LOG", "SIGN", "CALL", "CONTACT", "CUSTOMER", "CLIENT",
+    "PATIENT", "USER", "ADMIN", "ACCOUNT", "ORDER", "INVOICE", "TICKET", "DEVICE", "NOTE", "NOTES",
+    "SUBJECT", "TOTAL", "AMOUNT", "DATE", "TIME", "NAME", "ADDRESS", "PHONE", "EMAIL", "CARD",
+    "PAYMENT", "BILLING", "SHIPPING", "SUPPORT", "TEAM", "SALES", "HELP", "ERROR", "WARNING",
+    "INFO", "DEBUG", "SUCCESS", "FAILED", "PENDING", "STATUS", "TOTAL", "SUMMARY", "REPORT",
+    "CHAPTER", "SECTION", "PART", "PAGE", "FIGURE", "TABLE", "APPENDIX", "INTRODUCTION",
+    "CONCLUSION", "ABSTRACT", "OVERVIEW", "DETAILS", "TERMS", "POLICY", "PRIVACY", "SECURITY",
+    "LEAKED", "NOTHING", "AUTHORIZATION", "BEARER", "PROFILE", "SETTINGS", "GOOD", "MORNING",
+    "AFTERNOON", "EVENING", "NIGHT", "DAY", "WEEK", "MONTH", "YEAR", "TODAY", "TOMORROW",
+    "YESTERDAY", "FIRST", "LAST", "NEXT", "PREVIOUS", "FINAL", "ANNUAL", "MONTHLY", "WEEKLY",
+    "DAILY", "FREE", "PREMIUM", "PRO", "PLUS", "BASIC", "STANDARD", "ENTERPRISE", "EDITION",
+    "GOD", "LORD", "JESUS", "CHRIST", "HOLY", "SAINTS", "OPEN", "CLOSE", "CLOSED", "READ", "MORE",
+];
+
+/// Titles that introduce a name, as written before the name (without the dot).
+pub(crate) const TITLES: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Rev", "Capt", "Col", "Gen", "Lt",
+    "Sgt", "Hon", "Judge", "Officer", "Madam", "Mme", "Mlle", "Herr", "Frau",
+];
+
+/// Suffixes that end a name.
+pub(crate) const SUFFIXES: &[&str] = &[
+    "Jr", "Sr", "II", "III", "IV", "MD", "PhD", "DDS", "DVM", "Esq", "RN", "CPA", "JD", "MBA",
+];
+
+/// The lists, as sets of upper-case ASCII names.
+pub(crate) struct Names {
+    first: HashSet<&'static str>,
+    last: HashSet<&'static str>,
+    ambiguous: HashSet<&'static str>,
+    org_place: HashSet<&'static str>,
+    common: HashSet<&'static str>,
+}
+
+/// How a capitalized word relates to the name lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NameClass {
+    pub first: bool,
+    pub last: bool,
+    pub ambiguous: bool,
+    /// A place or organization word ("Street", "Inc", "North").
+    pub org_place: bool,
+    /// A word that is never a name ("The", "Monday", "Customer").
+    pub common: bool,
+}
+
+impl Names {
+    pub(crate) fn new() -> Self {
+        Self {
+            first: lines(FIRST),
+            last: lines(LAST),
+            ambiguous: AMBIGUOUS_FIRST.iter().copied().collect(),
+            org_place: ORG_PLACE.iter().copied().collect(),
+            common: COMMON.iter().copied().collect(),
+        }
+    }
+
+    /// Looks a word up in every list, ignoring case. Words longer than any name are nobody's.
+    pub(crate) fn classify(&self, word: &str) -> NameClass {
+        let mut buf = [0u8; 24];
+        let none = NameClass {
+            first: false,
+            last: false,
+            ambiguous: false,
+            org_place: false,
+            common: false,
+        };
+        if word.len() > buf.len() || !word.is_ascii() {
+            return none;
+        }
+        let upper = &mut buf[..word.len()];
+        upper.copy_from_slice(word.as_bytes());
+        upper.make_ascii_uppercase();
+        let Ok(key) = std::str::from_utf8(upper) else {
+            return none;
+        };
+        NameClass {
+            first: self.first.contains(key),
+            last: self.last.contains(key),
+            ambiguous: self.ambiguous.contains(key),
+            org_place: self.org_place.contains(key),
+            common: self.common.contains(key),
+        }
+    }
+}
+
+fn lines(s: &'static str) -> HashSet<&'static str> {
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_embedded_and_case_blind() {
+        let n = Names::new();
+        assert!(n.first.len() > 5000 && n.last.len() >= 20000);
+        assert!(n.classify("Justin").first);
+        assert!(n.classify("GONZALEZ").last);
+        assert!(n.classify("April").ambiguous);
+        assert!(n.classify("Street").org_place);
+        assert!(n.classify("Customer").common);
+        assert!(!n.classify("Qwertyuiop").first);
+        assert!(!n.classify("Ünïcode").first);
+    }
+}

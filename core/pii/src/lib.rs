@@ -1,0 +1,29 @@
+//! Coffer's PII engine: find sensitive values in text and JSON records, anonymize them (redact,
+//! mask, replace, keyed hash, reversible token), reverse the tokens, and validate records against a
+//! JSON Schema.
+//!
+//! Pure computation: no I/O besides the name lists embedded in the binary, no network. Keys come
+//! from the caller (see [`PiiKeys`]), which derives them per organization from its key service.
+//!
+//! ```
+//! use coffer_pii::{DetectOptions, Detector, EntityType};
+//!
+//! let found = Detector::shared().detect_text("mail bob@example.com", &DetectOptions::default())?;
+//! assert_eq!(found[0].entity_type, EntityType::Email);
+//! # Ok::<(), coffer_pii::PiiError>(())
+//! ```
+
+pub mod detect;
+mod entity;
+mod error;
+
+pub use detect::{DetectOptions, Detector};
+pub use entity::{Entity, EntityType};
+pub use error::PiiError;
+
+/// Largest text (or total of a record's strings) the engine accepts, in bytes: bounds CPU and
+/// memory per request.
+pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+
+/// Deepest JSON nesting the record walkers accept; deeper input is refused, not truncated.
+pub const MAX_DEPTH: usize = 64;

@@ -1,0 +1,1 @@
+//! The audit sink (being written).

@@ -1,0 +1,1 @@
+//! Identity: users, credentials, sessions, rate limits and the outbox (being written).

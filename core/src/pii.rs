@@ -1,0 +1,1 @@
+//! PII service: the engine with per-org keys from the key ring (being written).
