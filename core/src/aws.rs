@@ -24,7 +24,9 @@ const DEFAULT_KEY_ALIAS: &str = "alias/coffer";
 /// (`AWS_REGION`, as Lambda sets it), else the settings, else the profile, else `us-east-1`; and
 /// the emulator's endpoint when one is set. Reads no network (IMDS is not asked for a region).
 pub async fn sdk_config(settings: &Settings) -> SdkConfig {
-    let mut region = RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new());
+    let mut region = RegionProviderChain::first_try(
+        aws_config::environment::EnvironmentVariableRegionProvider::new(),
+    );
     if let Some(configured) = &settings.aws_region {
         region = region.or_else(Region::new(configured.clone()));
     }
@@ -73,9 +75,15 @@ pub async fn bootstrap(settings: &Settings) -> Result<BootstrapReport, Bootstrap
     let table_created = table.create_table().await.map_err(BootstrapError::Table)?;
 
     let blobs = S3Blobs::new(&config, settings.bucket.clone());
-    let bucket_created = blobs.create_bucket().await.map_err(BootstrapError::Bucket)?;
+    let bucket_created = blobs
+        .create_bucket()
+        .await
+        .map_err(BootstrapError::Bucket)?;
 
-    let key_name = settings.kms_key_id.clone().unwrap_or_else(|| DEFAULT_KEY_ALIAS.to_owned());
+    let key_name = settings
+        .kms_key_id
+        .clone()
+        .unwrap_or_else(|| DEFAULT_KEY_ALIAS.to_owned());
     let ring = KmsKeyRing::new(&config, key_name.clone());
     let (key_id, key_created) = ring.ensure_key().await.map_err(BootstrapError::Key)?;
 

@@ -3,17 +3,20 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use time::OffsetDateTime;
 
-use super::{Blob, BlobEntry, BlobError, BlobInfo, BlobPage, Blobs, MAX_LIST, Metadata, check_key, check_metadata};
+use super::{
+    Blob, BlobEntry, BlobError, BlobInfo, BlobPage, Blobs, MAX_LIST, Metadata, check_key,
+    check_metadata,
+};
 
 /// What S3 reports when a blob carries no content type.
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
@@ -99,9 +102,17 @@ impl Blobs for S3Blobs {
             .send()
             .await
             .map_err(map_sdk_error)?;
-        let content_type = out.content_type().unwrap_or(DEFAULT_CONTENT_TYPE).to_owned();
+        let content_type = out
+            .content_type()
+            .unwrap_or(DEFAULT_CONTENT_TYPE)
+            .to_owned();
         let metadata = to_metadata(out.metadata());
-        let bytes = out.body.collect().await.map_err(BlobError::backend)?.to_vec();
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(BlobError::backend)?
+            .to_vec();
         Ok(Blob {
             bytes,
             content_type,
@@ -123,7 +134,10 @@ impl Blobs for S3Blobs {
         Ok(BlobInfo {
             key: key.to_owned(),
             size: size(out.content_length()),
-            content_type: out.content_type().unwrap_or(DEFAULT_CONTENT_TYPE).to_owned(),
+            content_type: out
+                .content_type()
+                .unwrap_or(DEFAULT_CONTENT_TYPE)
+                .to_owned(),
             metadata: to_metadata(out.metadata()),
             last_modified: to_offset(out.last_modified()),
         })
@@ -133,7 +147,14 @@ impl Blobs for S3Blobs {
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         check_key(key)?;
         // S3 answers 204 for a missing key too.
-        match self.client.delete_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) => match map_sdk_error(err) {
                 BlobError::NotFound => Ok(()),
@@ -147,7 +168,12 @@ impl Blobs for S3Blobs {
     /// that is not ours is refused rather than silently ignored (as moto does with a bad
     /// continuation token).
     #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket, limit = limit))]
-    async fn list(&self, prefix: &str, limit: usize, cursor: Option<&str>) -> Result<BlobPage, BlobError> {
+    async fn list(
+        &self,
+        prefix: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<BlobPage, BlobError> {
         if limit == 0 || limit > MAX_LIST {
             return Err(BlobError::InvalidCursor);
         }
@@ -195,13 +221,19 @@ impl Blobs for S3Blobs {
 }
 
 fn decode_cursor(raw: &str) -> Result<String, BlobError> {
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| BlobError::InvalidCursor)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(raw)
+        .map_err(|_| BlobError::InvalidCursor)?;
     String::from_utf8(bytes).map_err(|_| BlobError::InvalidCursor)
 }
 
 fn to_metadata(metadata: Option<&HashMap<String, String>>) -> Metadata {
     metadata
-        .map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -256,30 +288,53 @@ mod tests {
     #[test]
     fn a_typed_sdk_error_maps_and_keeps_its_source() {
         let response = || HttpResponse::new(404_u16.try_into().unwrap(), SdkBody::empty());
-        let meta = aws_sdk_s3::error::ErrorMetadata::builder().code("NoSuchKey").build();
+        let meta = aws_sdk_s3::error::ErrorMetadata::builder()
+            .code("NoSuchKey")
+            .build();
         let missing = GetObjectError::NoSuchKey(NoSuchKey::builder().meta(meta).build());
         assert!(matches!(
             map_sdk_error(SdkError::service_error(missing, response())),
             BlobError::NotFound
         ));
-        let denied = GetObjectError::generic(aws_sdk_s3::error::ErrorMetadata::builder().code("AccessDenied").build());
-        let BlobError::Backend(source) = map_sdk_error(SdkError::service_error(denied, response())) else {
+        let denied = GetObjectError::generic(
+            aws_sdk_s3::error::ErrorMetadata::builder()
+                .code("AccessDenied")
+                .build(),
+        );
+        let BlobError::Backend(source) = map_sdk_error(SdkError::service_error(denied, response()))
+        else {
             panic!("expected a backend error");
         };
-        assert!(source.downcast_ref::<SdkError<GetObjectError, HttpResponse>>().is_some());
+        assert!(
+            source
+                .downcast_ref::<SdkError<GetObjectError, HttpResponse>>()
+                .is_some()
+        );
     }
 
     #[test]
     fn cursors_are_base64url_keys() {
-        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("ds/a/b")).unwrap(), "ds/a/b");
-        assert!(matches!(decode_cursor("not base64!"), Err(BlobError::InvalidCursor)));
-        assert!(matches!(decode_cursor(&URL_SAFE_NO_PAD.encode([0xff, 0xfe])), Err(BlobError::InvalidCursor)));
+        assert_eq!(
+            decode_cursor(&URL_SAFE_NO_PAD.encode("ds/a/b")).unwrap(),
+            "ds/a/b"
+        );
+        assert!(matches!(
+            decode_cursor("not base64!"),
+            Err(BlobError::InvalidCursor)
+        ));
+        assert!(matches!(
+            decode_cursor(&URL_SAFE_NO_PAD.encode([0xff, 0xfe])),
+            Err(BlobError::InvalidCursor)
+        ));
     }
 
     #[test]
     fn s3_times_become_offset_date_times() {
         let at = DateTime::from_secs_and_nanos(1_700_000_000, 5);
-        assert_eq!(to_offset(Some(&at)).unix_timestamp_nanos(), 1_700_000_000_000_000_005);
+        assert_eq!(
+            to_offset(Some(&at)).unix_timestamp_nanos(),
+            1_700_000_000_000_000_005
+        );
         assert_eq!(to_offset(None), OffsetDateTime::UNIX_EPOCH);
     }
 }

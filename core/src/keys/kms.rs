@@ -98,7 +98,13 @@ impl KmsKeyRing {
 }
 
 fn context_map(context: &EncryptionContext) -> Option<HashMap<String, String>> {
-    Some(context.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).filter(|m: &HashMap<_, _>| !m.is_empty())
+    Some(
+        context
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
+    .filter(|m: &HashMap<_, _>| !m.is_empty())
 }
 
 /// Copies KMS's plaintext into a [`DataKey`], wiping the SDK's copy.
@@ -110,7 +116,10 @@ fn data_key(plaintext: Option<Blob>) -> Result<DataKey, KeyError> {
 #[async_trait]
 impl KeyRing for KmsKeyRing {
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn generate_data_key(&self, context: &EncryptionContext) -> Result<GeneratedKey, KeyError> {
+    async fn generate_data_key(
+        &self,
+        context: &EncryptionContext,
+    ) -> Result<GeneratedKey, KeyError> {
         let out = self
             .client
             .generate_data_key()
@@ -132,7 +141,11 @@ impl KeyRing for KmsKeyRing {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn unwrap_data_key(&self, wrapped: &WrappedKey, context: &EncryptionContext) -> Result<DataKey, KeyError> {
+    async fn unwrap_data_key(
+        &self,
+        wrapped: &WrappedKey,
+        context: &EncryptionContext,
+    ) -> Result<DataKey, KeyError> {
         if wrapped.0.is_empty() {
             return Err(KeyError::UnwrapFailed);
         }
@@ -170,9 +183,9 @@ enum ErrorKind {
 
 fn classify(code: Option<&str>) -> ErrorKind {
     match code {
-        Some("InvalidCiphertextException" | "IncorrectKeyException" | "InvalidKeyUsageException") => {
-            ErrorKind::UnwrapFailed
-        }
+        Some(
+            "InvalidCiphertextException" | "IncorrectKeyException" | "InvalidKeyUsageException",
+        ) => ErrorKind::UnwrapFailed,
         Some("ThrottlingException") => ErrorKind::Throttled,
         _ => ErrorKind::Other,
     }
@@ -199,7 +212,11 @@ mod tests {
 
     #[test]
     fn error_codes_map_onto_the_port() {
-        for code in ["InvalidCiphertextException", "IncorrectKeyException", "InvalidKeyUsageException"] {
+        for code in [
+            "InvalidCiphertextException",
+            "IncorrectKeyException",
+            "InvalidKeyUsageException",
+        ] {
             assert_eq!(classify(Some(code)), ErrorKind::UnwrapFailed, "{code}");
         }
         assert_eq!(classify(Some("ThrottlingException")), ErrorKind::Throttled);
@@ -211,17 +228,30 @@ mod tests {
     fn a_typed_sdk_error_maps_and_keeps_its_source() {
         let response = || HttpResponse::new(400_u16.try_into().unwrap(), SdkBody::empty());
         // The SDK's deserializer puts the wire code in the typed error's metadata, as here.
-        let meta = aws_sdk_kms::error::ErrorMetadata::builder().code("InvalidCiphertextException").build();
-        let bad = DecryptError::InvalidCiphertextException(InvalidCiphertextException::builder().meta(meta).build());
+        let meta = aws_sdk_kms::error::ErrorMetadata::builder()
+            .code("InvalidCiphertextException")
+            .build();
+        let bad = DecryptError::InvalidCiphertextException(
+            InvalidCiphertextException::builder().meta(meta).build(),
+        );
         assert!(matches!(
             map_sdk_error(SdkError::service_error(bad, response())),
             KeyError::UnwrapFailed
         ));
-        let other = DecryptError::generic(aws_sdk_kms::error::ErrorMetadata::builder().code("DisabledException").build());
-        let KeyError::Backend(source) = map_sdk_error(SdkError::service_error(other, response())) else {
+        let other = DecryptError::generic(
+            aws_sdk_kms::error::ErrorMetadata::builder()
+                .code("DisabledException")
+                .build(),
+        );
+        let KeyError::Backend(source) = map_sdk_error(SdkError::service_error(other, response()))
+        else {
             panic!("expected a backend error");
         };
-        assert!(source.downcast_ref::<SdkError<DecryptError, HttpResponse>>().is_some());
+        assert!(
+            source
+                .downcast_ref::<SdkError<DecryptError, HttpResponse>>()
+                .is_some()
+        );
     }
 
     #[test]
@@ -234,7 +264,10 @@ mod tests {
     #[test]
     fn a_plaintext_of_the_wrong_length_is_refused() {
         assert!(data_key(Some(Blob::new(vec![0; 32]))).is_ok());
-        assert!(matches!(data_key(Some(Blob::new(vec![0; 16]))), Err(KeyError::Backend(_))));
+        assert!(matches!(
+            data_key(Some(Blob::new(vec![0; 16]))),
+            Err(KeyError::Backend(_))
+        ));
         assert!(matches!(data_key(None), Err(KeyError::Backend(_))));
     }
 }

@@ -16,16 +16,16 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
-    TimeToLiveStatus, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
+    TableStatus, TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem,
 };
 use serde_json::{Map, Value};
 use tracing::Instrument as _;
 
 use super::{
-    Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, TABLE_DEFINITION, Table, TxOp,
-    check_transaction,
+    Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, TABLE_DEFINITION,
+    Table, TxOp, check_transaction,
 };
 use crate::clock::Clock;
 
@@ -91,7 +91,11 @@ impl DynamoTable {
             .index_name(def.gsi_name)
             .key_schema(key(def.gsi_partition_key, KeyType::Hash)?)
             .key_schema(key(def.gsi_sort_key, KeyType::Range)?)
-            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
             .build()
             .map_err(StoreError::backend)?;
         let created = self
@@ -133,7 +137,9 @@ impl DynamoTable {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        Err(StoreError::backend(Unexpected("the table did not become active within a minute")))
+        Err(StoreError::backend(Unexpected(
+            "the table did not become active within a minute",
+        )))
     }
 
     /// Enabling TTL twice is an error on DynamoDB, so look first.
@@ -145,8 +151,13 @@ impl DynamoTable {
             .send()
             .await
             .map_err(map_sdk_error)?;
-        let status = current.time_to_live_description().and_then(|d| d.time_to_live_status());
-        if matches!(status, Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)) {
+        let status = current
+            .time_to_live_description()
+            .and_then(|d| d.time_to_live_status());
+        if matches!(
+            status,
+            Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+        ) {
             return Ok(());
         }
         let spec = TimeToLiveSpecification::builder()
@@ -165,7 +176,13 @@ impl DynamoTable {
     }
 
     /// Adds to a counter that is absent or live with an expiry (the usual cases, one call).
-    async fn add_or_create(&self, key: &Key, by: i64, expires_at: i64, now: i64) -> Result<i64, StoreError> {
+    async fn add_or_create(
+        &self,
+        key: &Key,
+        by: i64,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<i64, StoreError> {
         let out = self
             .client
             .update_item()
@@ -214,7 +231,13 @@ impl DynamoTable {
     }
 
     /// Replaces an expired counter with a fresh one, unless someone else already did.
-    async fn restart_expired(&self, key: &Key, by: i64, expires_at: i64, now: i64) -> Result<(), StoreError> {
+    async fn restart_expired(
+        &self,
+        key: &Key,
+        by: i64,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let mut item = key_attributes(key);
         item.insert(COUNT.into(), number(by));
         item.insert(EXPIRES_AT.into(), number(expires_at));
@@ -371,7 +394,13 @@ impl Table for DynamoTable {
             .iter()
             .map(|op| transact_item(&self.table, op, now))
             .collect::<Result<Vec<_>, _>>()?;
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) => Err(map_transaction_error(err)),
         }
@@ -450,10 +479,17 @@ impl Table for DynamoTable {
                     .condition_expression("#exp <= :now")
                     .expression_attribute_names("#exp", EXPIRES_AT)
                     .expression_attribute_values(":now", number(now));
-                tasks.spawn(async move { request.send().await.map_err(map_sdk_error) }.in_current_span());
+                tasks.spawn(
+                    async move { request.send().await.map_err(map_sdk_error) }.in_current_span(),
+                );
             }
-            let Some(joined) = tasks.join_next().await else { break };
-            match joined.map_err(StoreError::backend).and_then(|result| result) {
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            match joined
+                .map_err(StoreError::backend)
+                .and_then(|result| result)
+            {
                 Ok(_) => deleted += 1,
                 // Rewritten or removed since the scan: not ours to delete.
                 Err(StoreError::ConditionFailed) => {}
@@ -515,21 +551,27 @@ fn from_attributes(mut raw: Attrs) -> Result<Item, StoreError> {
         match raw.remove(name) {
             None => Ok(None),
             Some(AttributeValue::S(s)) => Ok(Some(s)),
-            Some(_) => Err(StoreError::backend(Unexpected("a key attribute is not a string"))),
+            Some(_) => Err(StoreError::backend(Unexpected(
+                "a key attribute is not a string",
+            ))),
         }
     }
     fn parsed<T: std::str::FromStr>(raw: &mut Attrs, name: &str) -> Result<Option<T>, StoreError> {
         match raw.remove(name) {
             None => Ok(None),
-            Some(AttributeValue::N(n)) => n
-                .parse()
-                .map(Some)
-                .map_err(|_| StoreError::backend(Unexpected("expires_at or ver is not a whole number"))),
-            Some(_) => Err(StoreError::backend(Unexpected("expires_at or ver is not a number"))),
+            Some(AttributeValue::N(n)) => n.parse().map(Some).map_err(|_| {
+                StoreError::backend(Unexpected("expires_at or ver is not a whole number"))
+            }),
+            Some(_) => Err(StoreError::backend(Unexpected(
+                "expires_at or ver is not a number",
+            ))),
         }
     }
     let missing = || StoreError::backend(Unexpected("an item lacks pk or sk"));
-    let key = Key::new(string(&mut raw, PK)?.ok_or_else(missing)?, string(&mut raw, SK)?.ok_or_else(missing)?);
+    let key = Key::new(
+        string(&mut raw, PK)?.ok_or_else(missing)?,
+        string(&mut raw, SK)?.ok_or_else(missing)?,
+    );
     let gsi1 = string(&mut raw, GSI1PK)?
         .zip(string(&mut raw, GSI1SK)?)
         .map(|(pk, sk)| Key::new(pk, sk));
@@ -547,10 +589,12 @@ fn from_attributes(mut raw: Attrs) -> Result<Item, StoreError> {
 
 fn read_count(attributes: Option<Attrs>) -> Result<i64, StoreError> {
     match attributes.as_ref().and_then(|a| a.get(COUNT)) {
-        Some(AttributeValue::N(n)) => n
-            .parse()
-            .map_err(|_| StoreError::backend(Unexpected("the counter is not a 64-bit whole number"))),
-        _ => Err(StoreError::backend(Unexpected("the update returned no counter"))),
+        Some(AttributeValue::N(n)) => n.parse().map_err(|_| {
+            StoreError::backend(Unexpected("the counter is not a 64-bit whole number"))
+        }),
+        _ => Err(StoreError::backend(Unexpected(
+            "the update returned no counter",
+        ))),
     }
 }
 
@@ -734,7 +778,10 @@ fn start_key(query: &Query) -> Result<Start, StoreError> {
         Index::Gsi1 => {
             let gsi = cursor.gsi1_key().ok_or(StoreError::InvalidCursor)?;
             start.insert(PK.to_owned(), AttributeValue::S(key.pk.clone()));
-            start.insert(GSI1PK.to_owned(), AttributeValue::S(query.partition.clone()));
+            start.insert(
+                GSI1PK.to_owned(),
+                AttributeValue::S(query.partition.clone()),
+            );
             start.insert(GSI1SK.to_owned(), AttributeValue::S(gsi.sk.clone()));
             gsi.sk
         }
@@ -770,10 +817,14 @@ enum ErrorKind {
 fn classify(code: Option<&str>) -> ErrorKind {
     match code {
         Some("ConditionalCheckFailedException") => ErrorKind::ConditionFailed,
-        Some("ProvisionedThroughputExceededException" | "RequestLimitExceeded" | "ThrottlingException") => {
-            ErrorKind::Throttled
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "RequestLimitExceeded"
+            | "ThrottlingException",
+        ) => ErrorKind::Throttled,
+        Some("TransactionConflictException" | "TransactionInProgressException") => {
+            ErrorKind::Conflict
         }
-        Some("TransactionConflictException" | "TransactionInProgressException") => ErrorKind::Conflict,
         _ => ErrorKind::Other,
     }
 }
@@ -806,15 +857,24 @@ fn cancellation(codes: &[Option<&str>]) -> Option<StoreError> {
     if codes.contains(&Some("TransactionConflict")) {
         return Some(StoreError::Conflict);
     }
-    let throttled = codes
-        .iter()
-        .any(|code| matches!(code, Some("ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded")));
+    let throttled = codes.iter().any(|code| {
+        matches!(
+            code,
+            Some("ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded")
+        )
+    });
     throttled.then_some(StoreError::Throttled)
 }
 
 fn map_transaction_error(err: SdkError<TransactWriteItemsError, HttpResponse>) -> StoreError {
-    if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
-        let codes: Vec<Option<&str>> = cancelled.cancellation_reasons().iter().map(|r| r.code()).collect();
+    if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+        err.as_service_error()
+    {
+        let codes: Vec<Option<&str>> = cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code())
+            .collect();
         if let Some(mapped) = cancellation(&codes) {
             return mapped;
         }
@@ -882,16 +942,30 @@ mod tests {
             "attribute_exists(#pk) AND (attribute_not_exists(#exp) OR #exp > :now)"
         );
         let version = condition_expression(Condition::VersionEquals(3), 5).unwrap();
-        assert_eq!(version.text, "#ver = :ver AND (attribute_not_exists(#exp) OR #exp > :now)");
+        assert_eq!(
+            version.text,
+            "#ver = :ver AND (attribute_not_exists(#exp) OR #exp > :now)"
+        );
         assert_eq!(version.values.get(":ver"), Some(&number(3)));
     }
 
     #[test]
     fn every_expression_uses_all_its_names_and_values() {
-        let conditions = [Condition::MustNotExist, Condition::MustExist, Condition::VersionEquals(1)];
-        for expr in conditions.into_iter().filter_map(|c| condition_expression(c, 1)) {
+        let conditions = [
+            Condition::MustNotExist,
+            Condition::MustExist,
+            Condition::VersionEquals(1),
+        ];
+        for expr in conditions
+            .into_iter()
+            .filter_map(|c| condition_expression(c, 1))
+        {
             for placeholder in expr.names.keys().chain(expr.values.keys()) {
-                assert!(expr.text.contains(placeholder.as_str()), "{placeholder} unused in {}", expr.text);
+                assert!(
+                    expr.text.contains(placeholder.as_str()),
+                    "{placeholder} unused in {}",
+                    expr.text
+                );
             }
         }
         let queries = [
@@ -904,7 +978,10 @@ mod tests {
             let plan = QueryPlan::new(&query, 1).unwrap();
             let text = format!("{} {LIVE}", plan.key_condition);
             for placeholder in plan.names.keys().chain(plan.values.keys()) {
-                assert!(text.contains(placeholder.as_str()), "{placeholder} unused in {text}");
+                assert!(
+                    text.contains(placeholder.as_str()),
+                    "{placeholder} unused in {text}"
+                );
             }
         }
     }
@@ -919,8 +996,14 @@ mod tests {
         assert_eq!(plan.key_condition, "#p = :p");
         let plan = QueryPlan::new(&Query::partition("p").between("a", "c"), 1).unwrap();
         assert_eq!(plan.key_condition, "#p = :p AND #s BETWEEN :from AND :to");
-        assert_eq!(QueryPlan::new(&Query::partition("p").between("c", "a"), 1), None);
-        assert_eq!(QueryPlan::new(&Query::partition("p").between("", ""), 1), None);
+        assert_eq!(
+            QueryPlan::new(&Query::partition("p").between("c", "a"), 1),
+            None
+        );
+        assert_eq!(
+            QueryPlan::new(&Query::partition("p").between("", ""), 1),
+            None
+        );
     }
 
     fn cursor_at(sk: &str) -> Option<Cursor> {
@@ -930,15 +1013,22 @@ mod tests {
     #[test]
     fn a_cursor_starts_after_its_item_in_the_queried_partition() {
         let query = Query::partition("p").after(cursor_at("m"));
-        let Start::After(key) = start_key(&query).unwrap() else { panic!("expected a start key") };
-        assert_eq!(key, HashMap::from([("pk".to_owned(), s("p")), ("sk".to_owned(), s("m"))]));
+        let Start::After(key) = start_key(&query).unwrap() else {
+            panic!("expected a start key")
+        };
+        assert_eq!(
+            key,
+            HashMap::from([("pk".to_owned(), s("p")), ("sk".to_owned(), s("m"))])
+        );
     }
 
     #[test]
     fn a_gsi_cursor_carries_both_keys_and_must_have_the_index_key() {
         let item = Item::new(Key::new("t", "u")).with_gsi1("g", "v");
         let query = Query::gsi1("g").after(Some(Cursor::after(&item)));
-        let Start::After(key) = start_key(&query).unwrap() else { panic!("expected a start key") };
+        let Start::After(key) = start_key(&query).unwrap() else {
+            panic!("expected a start key")
+        };
         assert_eq!(key.len(), 4);
         assert_eq!(key.get("gsi1sk"), Some(&s("v")));
         assert_eq!(key.get("pk"), Some(&s("t")));
@@ -949,48 +1039,107 @@ mod tests {
     #[test]
     fn a_cursor_outside_the_range_means_from_the_start_or_nothing() {
         let asc = |q: Query, sk| start_key(&q.after(cursor_at(sk))).unwrap();
-        assert_eq!(asc(Query::partition("p").prefix("b"), "a"), Start::Beginning);
-        assert_eq!(asc(Query::partition("p").prefix("b"), "c"), Start::Exhausted);
-        assert!(matches!(asc(Query::partition("p").prefix("b"), "b1"), Start::After(_)));
-        assert_eq!(asc(Query::partition("p").between("b", "d"), "a"), Start::Beginning);
-        assert_eq!(asc(Query::partition("p").between("b", "d"), "e"), Start::Exhausted);
-        assert_eq!(asc(Query::partition("p").between("b", "d").descending(), "a"), Start::Exhausted);
-        assert_eq!(asc(Query::partition("p").between("b", "d").descending(), "e"), Start::Beginning);
+        assert_eq!(
+            asc(Query::partition("p").prefix("b"), "a"),
+            Start::Beginning
+        );
+        assert_eq!(
+            asc(Query::partition("p").prefix("b"), "c"),
+            Start::Exhausted
+        );
+        assert!(matches!(
+            asc(Query::partition("p").prefix("b"), "b1"),
+            Start::After(_)
+        ));
+        assert_eq!(
+            asc(Query::partition("p").between("b", "d"), "a"),
+            Start::Beginning
+        );
+        assert_eq!(
+            asc(Query::partition("p").between("b", "d"), "e"),
+            Start::Exhausted
+        );
+        assert_eq!(
+            asc(Query::partition("p").between("b", "d").descending(), "a"),
+            Start::Exhausted
+        );
+        assert_eq!(
+            asc(Query::partition("p").between("b", "d").descending(), "e"),
+            Start::Beginning
+        );
     }
 
     #[test]
     fn error_codes_map_onto_the_port() {
-        assert_eq!(classify(Some("ConditionalCheckFailedException")), ErrorKind::ConditionFailed);
-        assert_eq!(classify(Some("ProvisionedThroughputExceededException")), ErrorKind::Throttled);
+        assert_eq!(
+            classify(Some("ConditionalCheckFailedException")),
+            ErrorKind::ConditionFailed
+        );
+        assert_eq!(
+            classify(Some("ProvisionedThroughputExceededException")),
+            ErrorKind::Throttled
+        );
         assert_eq!(classify(Some("RequestLimitExceeded")), ErrorKind::Throttled);
         assert_eq!(classify(Some("ThrottlingException")), ErrorKind::Throttled);
-        assert_eq!(classify(Some("TransactionConflictException")), ErrorKind::Conflict);
-        assert_eq!(classify(Some("ResourceNotFoundException")), ErrorKind::Other);
+        assert_eq!(
+            classify(Some("TransactionConflictException")),
+            ErrorKind::Conflict
+        );
+        assert_eq!(
+            classify(Some("ResourceNotFoundException")),
+            ErrorKind::Other
+        );
         assert_eq!(classify(None), ErrorKind::Other);
     }
 
     #[test]
     fn a_typed_sdk_error_keeps_its_source() {
-        let response = HttpResponse::new(400_u16.try_into().unwrap(), aws_sdk_s3::primitives::SdkBody::empty());
+        let response = HttpResponse::new(
+            400_u16.try_into().unwrap(),
+            aws_sdk_s3::primitives::SdkBody::empty(),
+        );
         // The SDK's deserializer puts the wire code in the typed error's metadata, as here.
-        let meta = aws_sdk_dynamodb::error::ErrorMetadata::builder().code("ConditionalCheckFailedException").build();
-        let failed =
-            PutItemError::ConditionalCheckFailedException(ConditionalCheckFailedException::builder().meta(meta).build());
+        let meta = aws_sdk_dynamodb::error::ErrorMetadata::builder()
+            .code("ConditionalCheckFailedException")
+            .build();
+        let failed = PutItemError::ConditionalCheckFailedException(
+            ConditionalCheckFailedException::builder()
+                .meta(meta)
+                .build(),
+        );
         let err = SdkError::service_error(failed, response);
         assert!(matches!(map_sdk_error(err), StoreError::ConditionFailed));
 
-        let response = HttpResponse::new(400_u16.try_into().unwrap(), aws_sdk_s3::primitives::SdkBody::empty());
-        let other = PutItemError::generic(aws_sdk_dynamodb::error::ErrorMetadata::builder().code("ValidationException").build());
+        let response = HttpResponse::new(
+            400_u16.try_into().unwrap(),
+            aws_sdk_s3::primitives::SdkBody::empty(),
+        );
+        let other = PutItemError::generic(
+            aws_sdk_dynamodb::error::ErrorMetadata::builder()
+                .code("ValidationException")
+                .build(),
+        );
         let mapped = map_sdk_error(SdkError::service_error(other, response));
-        let StoreError::Backend(source) = mapped else { panic!("expected a backend error") };
-        let sdk = source.downcast_ref::<SdkError<PutItemError, HttpResponse>>().unwrap();
+        let StoreError::Backend(source) = mapped else {
+            panic!("expected a backend error")
+        };
+        let sdk = source
+            .downcast_ref::<SdkError<PutItemError, HttpResponse>>()
+            .unwrap();
         assert_eq!(sdk.code(), Some("ValidationException"));
     }
 
     #[test]
     fn cancellation_reasons_name_the_failed_operations() {
-        let failed = cancellation(&[Some("None"), Some("ConditionalCheckFailed"), None, Some("ConditionalCheckFailed")]);
-        assert!(matches!(failed, Some(StoreError::TransactionFailed { failed }) if failed == [1, 3]));
+        let failed = cancellation(&[
+            Some("None"),
+            Some("ConditionalCheckFailed"),
+            None,
+            Some("ConditionalCheckFailed"),
+        ]);
+        assert!(
+            matches!(failed, Some(StoreError::TransactionFailed { failed }) if failed == [1, 3])
+        );
         let conflict = cancellation(&[Some("None"), Some("TransactionConflict")]);
         assert!(matches!(conflict, Some(StoreError::Conflict)));
         let throttled = cancellation(&[Some("ThrottlingError"), Some("None")]);
