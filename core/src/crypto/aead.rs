@@ -9,25 +9,40 @@ use super::{CryptoError, DataKey};
 pub const NONCE_LEN: usize = 12;
 pub const TAG_LEN: usize = 16;
 
-/// An AES-256-GCM implementation.
+/// An AES-256-GCM implementation. Out-of-place in both directions, so the envelope never copies
+/// a payload before encrypting or decrypting it.
 pub trait Aead256: Send + Sync + std::fmt::Debug {
-    /// Encrypts `in_out` in place and returns the tag.
-    fn seal_detached(
+    /// Encrypts `plaintext` into `out`, which must be exactly `plaintext.len() + TAG_LEN` long
+    /// (the ciphertext, then the tag).
+    fn seal_into(
         &self,
         key: &DataKey,
         nonce: &[u8; NONCE_LEN],
         aad: &[u8],
-        in_out: &mut [u8],
-    ) -> Result<[u8; TAG_LEN], CryptoError>;
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError>;
 
-    /// Decrypts `ciphertext_and_tag`; any failure is [`CryptoError::Decrypt`].
-    fn open(
+    /// Decrypts `ciphertext_and_tag` into `out`, which must be exactly `TAG_LEN` shorter; any
+    /// failure is [`CryptoError::Decrypt`] and leaves `out` meaningless.
+    fn open_into(
         &self,
         key: &DataKey,
         nonce: &[u8; NONCE_LEN],
         aad: &[u8],
         ciphertext_and_tag: &[u8],
-    ) -> Result<Vec<u8>, CryptoError>;
+        out: &mut [u8],
+    ) -> Result<(), CryptoError>;
+}
+
+/// Splits `ciphertext || tag`, checking `out` has room for the plaintext.
+fn split_tag<'a>(ciphertext_and_tag: &'a [u8], out: &[u8]) -> Result<(&'a [u8], &'a [u8]), CryptoError> {
+    let split = ciphertext_and_tag
+        .len()
+        .checked_sub(TAG_LEN)
+        .filter(|len| *len == out.len())
+        .ok_or(CryptoError::Decrypt)?;
+    Ok(ciphertext_and_tag.split_at(split))
 }
 
 /// AES-256-GCM from aws-lc-rs.
@@ -43,35 +58,37 @@ impl AwsLcGcm {
 }
 
 impl Aead256 for AwsLcGcm {
-    fn seal_detached(
+    fn seal_into(
         &self,
         key: &DataKey,
         nonce: &[u8; NONCE_LEN],
         aad: &[u8],
-        in_out: &mut [u8],
-    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
         use aws_lc_rs::aead::{Aad, Nonce};
-        let tag = Self::key(key)?
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), in_out)
-            .map_err(|_| CryptoError::Encrypt)?;
-        tag.as_ref().try_into().map_err(|_| CryptoError::Encrypt)
+        if out.len() != plaintext.len() + TAG_LEN {
+            return Err(CryptoError::Encrypt);
+        }
+        // Scatter: nothing in place, `plaintext` encrypted straight into `out`, tag after it.
+        Self::key(key)?
+            .seal_in_place_scatter(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), &mut [], plaintext, out)
+            .map_err(|_| CryptoError::Encrypt)
     }
 
-    fn open(
+    fn open_into(
         &self,
         key: &DataKey,
         nonce: &[u8; NONCE_LEN],
         aad: &[u8],
         ciphertext_and_tag: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
         use aws_lc_rs::aead::{Aad, Nonce};
-        let mut buf = ciphertext_and_tag.to_vec();
-        let len = Self::key(key)?
-            .open_in_place(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), &mut buf)
-            .map_err(|_| CryptoError::Decrypt)?
-            .len();
-        buf.truncate(len);
-        Ok(buf)
+        let (ciphertext, tag) = split_tag(ciphertext_and_tag, out)?;
+        Self::key(key)?
+            .open_separate_gather(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), ciphertext, tag, out)
+            .map_err(|_| CryptoError::Decrypt)
     }
 }
 
@@ -79,42 +96,50 @@ impl Aead256 for AwsLcGcm {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RustCryptoGcm;
 
+impl RustCryptoGcm {
+    fn cipher(key: &DataKey) -> Result<aes_gcm::Aes256Gcm, CryptoError> {
+        use aes_gcm::KeyInit;
+        aes_gcm::Aes256Gcm::new_from_slice(key.expose()).map_err(|_| CryptoError::KeyLength(DataKey::LEN))
+    }
+}
+
 impl Aead256 for RustCryptoGcm {
-    fn seal_detached(
+    fn seal_into(
         &self,
         key: &DataKey,
         nonce: &[u8; NONCE_LEN],
         aad: &[u8],
-        in_out: &mut [u8],
-    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        use aes_gcm::Nonce;
         use aes_gcm::aead::AeadInPlace;
-        use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
-        let cipher = Aes256Gcm::new_from_slice(key.expose()).map_err(|_| CryptoError::KeyLength(DataKey::LEN))?;
-        let tag = cipher
-            .encrypt_in_place_detached(Nonce::from_slice(nonce), aad, in_out)
+        if out.len() != plaintext.len() + TAG_LEN {
+            return Err(CryptoError::Encrypt);
+        }
+        let (body, tag_out) = out.split_at_mut(plaintext.len());
+        body.copy_from_slice(plaintext);
+        let tag = Self::cipher(key)?
+            .encrypt_in_place_detached(Nonce::from_slice(nonce), aad, body)
             .map_err(|_| CryptoError::Encrypt)?;
-        Ok(tag.into())
+        tag_out.copy_from_slice(&tag);
+        Ok(())
     }
 
-    fn open(
+    fn open_into(
         &self,
         key: &DataKey,
         nonce: &[u8; NONCE_LEN],
         aad: &[u8],
         ciphertext_and_tag: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
         use aes_gcm::aead::AeadInPlace;
-        use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
-        let split = ciphertext_and_tag
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or(CryptoError::Decrypt)?;
-        let (ciphertext, tag) = ciphertext_and_tag.split_at(split);
-        let cipher = Aes256Gcm::new_from_slice(key.expose()).map_err(|_| CryptoError::KeyLength(DataKey::LEN))?;
-        let mut buf = ciphertext.to_vec();
-        cipher
-            .decrypt_in_place_detached(Nonce::from_slice(nonce), aad, &mut buf, Tag::from_slice(tag))
-            .map_err(|_| CryptoError::Decrypt)?;
-        Ok(buf)
+        use aes_gcm::{Nonce, Tag};
+        let (ciphertext, tag) = split_tag(ciphertext_and_tag, out)?;
+        out.copy_from_slice(ciphertext);
+        Self::cipher(key)?
+            .decrypt_in_place_detached(Nonce::from_slice(nonce), aad, out, Tag::from_slice(tag))
+            .map_err(|_| CryptoError::Decrypt)
     }
 }

@@ -36,21 +36,35 @@ impl<'a> Envelope<'a> {
         aad: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
+        let mut out = Vec::new();
+        Self::seal_into(aead, key, key_ref, aad, plaintext, &mut out)?;
+        Ok(out)
+    }
+
+    /// Seals into `out` (cleared first), so a caller sealing many payloads reuses one buffer.
+    pub fn seal_into(
+        aead: &dyn Aead256,
+        key: &DataKey,
+        key_ref: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         let ref_len = u16::try_from(key_ref.len()).map_err(|_| CryptoError::Malformed)?;
         let nonce = random::bytes::<NONCE_LEN>()?;
         let header_len = HEADER_FIXED + key_ref.len();
-        let mut out = Vec::with_capacity(header_len + NONCE_LEN + plaintext.len() + TAG_LEN);
+        let body_start = header_len + NONCE_LEN;
+        out.clear();
+        out.reserve(body_start + plaintext.len() + TAG_LEN);
         out.push(ENVELOPE_VERSION);
         out.extend_from_slice(&ref_len.to_be_bytes());
         out.extend_from_slice(key_ref);
         out.extend_from_slice(&nonce);
-        out.extend_from_slice(plaintext);
+        out.resize(body_start + plaintext.len() + TAG_LEN, 0);
 
-        let full_aad = full_aad(&out[..header_len], aad);
-        let body_start = header_len + NONCE_LEN;
-        let tag = aead.seal_detached(key, &nonce, &full_aad, &mut out[body_start..])?;
-        out.extend_from_slice(&tag);
-        Ok(out)
+        let (header, rest) = out.split_at_mut(header_len);
+        let full_aad = full_aad(header, aad);
+        aead.seal_into(key, &nonce, &full_aad, plaintext, &mut rest[NONCE_LEN..])
     }
 
     /// Reads the header; the body is checked only when opened.
@@ -89,7 +103,20 @@ impl<'a> Envelope<'a> {
     }
 
     pub fn open_with(&self, aead: &dyn Aead256, key: &DataKey, aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        aead.open(key, &self.nonce, &full_aad(self.header, aad), self.sealed)
+        let mut out = Vec::new();
+        self.open_into(aead, key, aad, &mut out)?;
+        Ok(out)
+    }
+
+    /// Opens into `out` (cleared first; emptied again on failure).
+    pub fn open_into(&self, aead: &dyn Aead256, key: &DataKey, aad: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+        out.clear();
+        out.resize(self.sealed.len() - TAG_LEN, 0);
+        let opened = aead.open_into(key, &self.nonce, &full_aad(self.header, aad), self.sealed, out);
+        if opened.is_err() {
+            out.clear();
+        }
+        opened
     }
 }
 

@@ -108,15 +108,18 @@ impl KeyRing for LocalKeyRing {
     async fn generate_data_key(&self, context: &EncryptionContext) -> Result<GeneratedKey, KeyError> {
         let plaintext = DataKey::random().map_err(KeyError::backend)?;
         let nonce = random::bytes::<NONCE_LEN>().map_err(KeyError::backend)?;
-        let mut body = plaintext.expose().to_vec();
-        let tag = AwsLcGcm
-            .seal_detached(&self.master, &nonce, &context_aad(context), &mut body)
+        let mut wrapped = vec![0u8; WRAPPED_LEN];
+        wrapped[0] = WRAP_VERSION;
+        wrapped[1..1 + NONCE_LEN].copy_from_slice(&nonce);
+        AwsLcGcm
+            .seal_into(
+                &self.master,
+                &nonce,
+                &context_aad(context),
+                plaintext.expose(),
+                &mut wrapped[1 + NONCE_LEN..],
+            )
             .map_err(KeyError::backend)?;
-        let mut wrapped = Vec::with_capacity(WRAPPED_LEN);
-        wrapped.push(WRAP_VERSION);
-        wrapped.extend_from_slice(&nonce);
-        wrapped.extend_from_slice(&body);
-        wrapped.extend_from_slice(&tag);
         Ok(GeneratedKey {
             plaintext,
             wrapped: WrappedKey(wrapped),
@@ -129,12 +132,17 @@ impl KeyRing for LocalKeyRing {
             return Err(KeyError::UnwrapFailed);
         }
         let nonce: [u8; NONCE_LEN] = bytes[1..1 + NONCE_LEN].try_into().map_err(|_| KeyError::UnwrapFailed)?;
-        let plaintext = zeroize::Zeroizing::new(
-            AwsLcGcm
-                .open(&self.master, &nonce, &context_aad(context), &bytes[1 + NONCE_LEN..])
-                .map_err(|_| KeyError::UnwrapFailed)?,
-        );
-        DataKey::from_slice(&plaintext).map_err(|_| KeyError::UnwrapFailed)
+        let mut plaintext = zeroize::Zeroizing::new([0u8; DataKey::LEN]);
+        AwsLcGcm
+            .open_into(
+                &self.master,
+                &nonce,
+                &context_aad(context),
+                &bytes[1 + NONCE_LEN..],
+                plaintext.as_mut(),
+            )
+            .map_err(|_| KeyError::UnwrapFailed)?;
+        DataKey::from_slice(plaintext.as_ref()).map_err(|_| KeyError::UnwrapFailed)
     }
 
     async fn ping(&self) -> Result<(), KeyError> {
