@@ -41,7 +41,7 @@ impl<'a> Envelope<'a> {
         Ok(out)
     }
 
-    /// Seals into `out` (cleared first), so a caller sealing many payloads reuses one buffer.
+    /// Seals into `out` (replacing its contents), so a caller sealing many payloads reuses one buffer.
     pub fn seal_into(
         aead: &dyn Aead256,
         key: &DataKey,
@@ -54,17 +54,19 @@ impl<'a> Envelope<'a> {
         let nonce = random::bytes::<NONCE_LEN>()?;
         let header_len = HEADER_FIXED + key_ref.len();
         let body_start = header_len + NONCE_LEN;
-        out.clear();
-        out.reserve(body_start + plaintext.len() + TAG_LEN);
-        out.push(ENVELOPE_VERSION);
-        out.extend_from_slice(&ref_len.to_be_bytes());
-        out.extend_from_slice(key_ref);
-        out.extend_from_slice(&nonce);
-        out.resize(body_start + plaintext.len() + TAG_LEN, 0);
+        fit(out, body_start + plaintext.len() + TAG_LEN);
+        out[0] = ENVELOPE_VERSION;
+        out[1..HEADER_FIXED].copy_from_slice(&ref_len.to_be_bytes());
+        out[HEADER_FIXED..header_len].copy_from_slice(key_ref);
+        out[header_len..body_start].copy_from_slice(&nonce);
 
         let (header, rest) = out.split_at_mut(header_len);
         let full_aad = full_aad(header, aad);
-        aead.seal_into(key, &nonce, &full_aad, plaintext, &mut rest[NONCE_LEN..])
+        let sealed = aead.seal_into(key, &nonce, &full_aad, plaintext, &mut rest[NONCE_LEN..]);
+        if sealed.is_err() {
+            out.clear();
+        }
+        sealed
     }
 
     /// Reads the header; the body is checked only when opened.
@@ -108,15 +110,23 @@ impl<'a> Envelope<'a> {
         Ok(out)
     }
 
-    /// Opens into `out` (cleared first; emptied again on failure).
+    /// Opens into `out` (replacing its contents; emptied on failure).
     pub fn open_into(&self, aead: &dyn Aead256, key: &DataKey, aad: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
-        out.clear();
-        out.resize(self.sealed.len() - TAG_LEN, 0);
+        fit(out, self.sealed.len() - TAG_LEN);
         let opened = aead.open_into(key, &self.nonce, &full_aad(self.header, aad), self.sealed, out);
         if opened.is_err() {
             out.clear();
         }
         opened
+    }
+}
+
+/// Gives `out` exactly `len` bytes, every one of which the caller then overwrites. A reused buffer
+/// of the right size is not cleared first: at 1 MiB that memset alone costs a tenth of the cipher.
+fn fit(out: &mut Vec<u8>, len: usize) {
+    if out.len() != len {
+        out.clear();
+        out.resize(len, 0);
     }
 }
 
@@ -147,6 +157,21 @@ mod tests {
         let sealed = Envelope::seal_with(&RustCryptoGcm, &k, b"ref", b"aad", b"world").unwrap();
         let opened = Envelope::parse(&sealed).unwrap().open_with(&AwsLcGcm, &k, b"aad").unwrap();
         assert_eq!(opened, b"world");
+    }
+
+    #[test]
+    fn reused_buffers_of_any_size_give_the_same_results() {
+        let k = key();
+        let (mut sealed, mut opened) = (Vec::new(), Vec::new());
+        for plaintext in [&b"a much longer first payload"[..], b"short", b"", b"the same length!", b"the same length?"] {
+            Envelope::seal_into(&AwsLcGcm, &k, b"ref", b"aad", plaintext, &mut sealed).unwrap();
+            assert_eq!(Envelope::parse(&sealed).unwrap().open(&k, b"aad").unwrap(), plaintext);
+            Envelope::parse(&sealed).unwrap().open_into(&RustCryptoGcm, &k, b"aad", &mut opened).unwrap();
+            assert_eq!(opened, plaintext);
+        }
+        let err = Envelope::parse(&sealed).unwrap().open_into(&AwsLcGcm, &k, b"other", &mut opened);
+        assert!(err.is_err());
+        assert!(opened.is_empty(), "nothing unauthenticated is left behind");
     }
 
     #[test]
