@@ -70,7 +70,8 @@ impl Aead256 for AwsLcGcm {
         if out.len() != plaintext.len() + TAG_LEN {
             return Err(CryptoError::Encrypt);
         }
-        // Scatter: nothing in place, `plaintext` encrypted straight into `out`, tag after it.
+        // Scatter: `plaintext` encrypted straight into `out`, tag after it — no copy, and measured
+        // faster in aws-lc than copying and sealing in place.
         Self::key(key)?
             .seal_in_place_scatter(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), &mut [], plaintext, out)
             .map_err(|_| CryptoError::Encrypt)
