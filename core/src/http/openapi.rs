@@ -1,4 +1,5 @@
-use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use super::{FieldError, Problem};
 
@@ -11,8 +12,34 @@ use super::{FieldError, Problem};
         description = "Serverless identity and sensitive-data vault. Errors are RFC 9457 problem documents (application/problem+json)."
     ),
     components(schemas(Problem, FieldError)),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "health", description = "Liveness and readiness of every function"),
+        (name = "auth", description = "Registration, login, sessions, profile, password, email verification and reset"),
+        (name = "pii", description = "PII detection, anonymization, token reversal and schema validation"),
     )
 )]
 pub struct ApiDoc;
+
+/// How callers authenticate: a session token as a bearer token, or the browser's cookie.
+#[derive(Debug)]
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A session token from POST /v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("coffer_session"))),
+        );
+    }
+}

@@ -9,6 +9,10 @@ const EVENTS: &[(&str, u16)] = &[
     ("health.json", 200),
     ("health-ready.json", 200),
     ("openapi.json", 200),
+    ("detect.json", 200),
+    ("anonymize.json", 200),
+    ("deanonymize.json", 401),
+    ("validate.json", 200),
 ];
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod events;
+mod routes;
 
 use std::sync::Arc;
 
@@ -15,12 +16,17 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The pii routes, plus the auth routes so tests can log in as a real user would.
 pub fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let settings = Settings::embedded(dir.path());
+    let mut settings = Settings::embedded(dir.path());
+    // Cheap Argon2 for tests; the defaults are the OWASP ones.
+    settings.auth.argon2_memory_kib = 1024;
+    settings.auth.argon2_iterations = 1;
     let ports = Ports::embedded(&settings, Arc::new(SystemClock)).unwrap();
+    let groups = vec![coffer_function_pii::routes(), coffer_function_auth::routes()];
     TestApp {
-        router: app(vec![coffer_function_pii::routes()], AppState::new(settings, ports)),
+        router: app(groups, AppState::new(settings, ports)),
         _dir: dir,
     }
 }
