@@ -9,10 +9,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn table_get(c: &mut Criterion) {
     let Ok(dir) = tempfile::tempdir() else { return };
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    else {
         return;
     };
-    let Ok(table) = SqliteTable::open(dir.path().join("bench.sqlite3"), Arc::new(SystemClock)) else {
+    let Ok(table) = SqliteTable::open(dir.path().join("bench.sqlite3"), Arc::new(SystemClock))
+    else {
         return;
     };
     let setup = runtime.block_on(async {
@@ -30,7 +35,8 @@ fn table_get(c: &mut Criterion) {
     }
     let key = Key::new("USER#04242", "PROFILE");
     c.bench_function("table_get/sqlite", |b| {
-        b.to_async(&runtime).iter(|| async { black_box(table.get(&key).await) })
+        b.to_async(&runtime)
+            .iter(|| async { black_box(table.get(&key).await) })
     });
 }
 

@@ -31,7 +31,10 @@ pub enum PortsError {
 
 impl Ports {
     /// The ports `settings` ask for.
-    pub async fn from_settings(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, PortsError> {
+    pub async fn from_settings(
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, PortsError> {
         match settings.backend {
             Backend::Embedded => Self::embedded(settings, clock),
             Backend::Aws => Ok(Self::aws(settings, clock).await),
@@ -45,7 +48,13 @@ impl Ports {
         let table = SqliteTable::open(dir.join("table.sqlite3"), Arc::clone(&clock))?;
         let blobs = FsBlobs::open(dir.join("blobs"))?;
         let ring = LocalKeyRing::open(dir.join("master.key"))?;
-        Ok(Self::assemble(settings, Arc::new(table), Arc::new(blobs), Arc::new(ring), clock))
+        Ok(Self::assemble(
+            settings,
+            Arc::new(table),
+            Arc::new(blobs),
+            Arc::new(ring),
+            clock,
+        ))
     }
 
     /// DynamoDB, S3 and KMS (or the emulator at `aws_endpoint`). Makes no network call.
@@ -54,7 +63,13 @@ impl Ports {
         let table = DynamoTable::new(&config, settings.table.clone(), Arc::clone(&clock));
         let blobs = S3Blobs::new(&config, settings.bucket.clone());
         let ring = KmsKeyRing::new(&config, settings.kms_key_id.clone().unwrap_or_default());
-        Self::assemble(settings, Arc::new(table), Arc::new(blobs), Arc::new(ring), clock)
+        Self::assemble(
+            settings,
+            Arc::new(table),
+            Arc::new(blobs),
+            Arc::new(ring),
+            clock,
+        )
     }
 
     /// Puts given backends together, with the data-key cache in front of the key ring.

@@ -22,7 +22,11 @@ pub struct CleanupReport {
 
 /// Purges expired items until none is left or `deadline` is `margin` away.
 #[tracing::instrument(skip_all)]
-pub async fn run(ports: &Ports, deadline: Instant, margin: Duration) -> Result<CleanupReport, StoreError> {
+pub async fn run(
+    ports: &Ports,
+    deadline: Instant,
+    margin: Duration,
+) -> Result<CleanupReport, StoreError> {
     let mut report = CleanupReport::default();
     loop {
         if Instant::now() + margin >= deadline {
@@ -35,6 +39,10 @@ pub async fn run(ports: &Ports, deadline: Instant, margin: Duration) -> Result<C
             break;
         }
     }
-    tracing::info!(expired_items = report.expired_items, out_of_time = report.out_of_time, "cleanup done");
+    tracing::info!(
+        expired_items = report.expired_items,
+        out_of_time = report.out_of_time,
+        "cleanup done"
+    );
     Ok(report)
 }

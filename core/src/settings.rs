@@ -1,7 +1,7 @@
 //! Configuration, read once from `COFFER_*` environment variables and validated at start.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,6 +37,56 @@ pub struct Settings {
     pub data_key_max_uses: u64,
     /// Logs as JSON lines (on Lambda) or readable text (locally).
     pub log_json: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`COFFER_TRUSTED_PROXIES`, a
+    /// comma-separated list of IP addresses). Empty (the default): the client IP is the socket's
+    /// peer locally and API Gateway's `sourceIp` on Lambda, never a header the client controls.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Identity: password hashing, sessions, rate limits, single-use tokens and email.
+    pub auth: AuthSettings,
+}
+
+/// Identity's settings (`functions/auth` and the caller extractor).
+///
+/// The Argon2id defaults are OWASP's minimum (m=19456 KiB, t=2, p=1). To raise them, set
+/// `COFFER_ARGON2_MEMORY_KIB` / `COFFER_ARGON2_ITERATIONS` / `COFFER_ARGON2_PARALLELISM` (e.g.
+/// 47104 KiB with t=1, or 65536 KiB with t=3) and give the `auth` Lambda the memory and CPU
+/// for them (its `MemorySize` in `template.yaml`); existing hashes are upgraded at each user's
+/// next successful login, so no migration is needed.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Argon2id memory cost in KiB (`COFFER_ARGON2_MEMORY_KIB`, default 19456).
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes (`COFFER_ARGON2_ITERATIONS`, default 2).
+    pub argon2_iterations: u32,
+    /// Argon2id lanes (`COFFER_ARGON2_PARALLELISM`, default 1).
+    pub argon2_parallelism: u32,
+    /// Shortest password accepted, in characters (`COFFER_PASSWORD_MIN_LENGTH`, default 12).
+    pub password_min_length: usize,
+    /// Lifetime of a `web` session (`COFFER_SESSION_WEB_TTL_SECONDS`, default 30 days).
+    pub web_session_ttl: Duration,
+    /// Lifetime of a `cli` session (`COFFER_SESSION_CLI_TTL_SECONDS`, default 90 days).
+    pub cli_session_ttl: Duration,
+    /// Live sessions a user may hold; the oldest goes first (`COFFER_MAX_SESSIONS_PER_USER`, 10).
+    pub max_sessions_per_user: usize,
+    /// Login attempts per client IP per hour (`COFFER_LOGIN_LIMIT_PER_IP_HOUR`, default 100).
+    pub login_per_ip_per_hour: u32,
+    /// Failed logins per account per hour before a lockout
+    /// (`COFFER_LOGIN_FAILURE_LIMIT_PER_ACCOUNT_HOUR`, default 10).
+    pub login_failures_per_account_per_hour: u32,
+    /// The first lockout's length; each further lockout within a day doubles it
+    /// (`COFFER_LOGIN_LOCKOUT_SECONDS`, default 900).
+    pub lockout_base: Duration,
+    /// The longest lockout (`COFFER_LOGIN_LOCKOUT_MAX_SECONDS`, default 86400).
+    pub lockout_max: Duration,
+    /// Registrations per client IP per day (`COFFER_REGISTER_LIMIT_PER_IP_DAY`, default 5).
+    pub register_per_ip_per_day: u32,
+    /// Lifetime of an email-verification token (`COFFER_EMAIL_VERIFY_TOKEN_TTL_SECONDS`, 24 h).
+    pub verify_token_ttl: Duration,
+    /// Lifetime of a password-reset token (`COFFER_PASSWORD_RESET_TOKEN_TTL_SECONDS`, 1 h).
+    pub reset_token_ttl: Duration,
+    /// Verified SES sender of verification and reset emails (`COFFER_SES_FROM_ADDRESS`). Unset:
+    /// messages stay in the table outbox only. Used only with `COFFER_BACKEND=aws`.
+    pub ses_from_address: Option<String>,
 }
 
 /// A bad or missing setting; names the variable so start-up can say what to fix.
@@ -71,12 +121,24 @@ impl Settings {
             other => return Err(invalid("COFFER_BACKEND", other, "use `embedded` or `aws`")),
         };
         let listen_raw = get("COFFER_LISTEN").unwrap_or("127.0.0.1:8080");
-        let listen = listen_raw
-            .parse()
-            .map_err(|_| invalid("COFFER_LISTEN", listen_raw, "expected host:port, e.g. 127.0.0.1:8080"))?;
+        let listen = listen_raw.parse().map_err(|_| {
+            invalid(
+                "COFFER_LISTEN",
+                listen_raw,
+                "expected host:port, e.g. 127.0.0.1:8080",
+            )
+        })?;
         let aws_endpoint = match get("COFFER_AWS_ENDPOINT") {
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => Some(url.to_owned()),
-            Some(url) => return Err(invalid("COFFER_AWS_ENDPOINT", url, "expected an http(s):// URL")),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.to_owned())
+            }
+            Some(url) => {
+                return Err(invalid(
+                    "COFFER_AWS_ENDPOINT",
+                    url,
+                    "expected an http(s):// URL",
+                ));
+            }
             None => None,
         };
         let kms_key_id = get("COFFER_KMS_KEY_ID").map(str::to_owned);
@@ -89,11 +151,17 @@ impl Settings {
         let name_rule = |name: &'static str, default: &str| -> Result<String, SettingsError> {
             let value = get(name).unwrap_or(default);
             let ok = (3..=255).contains(&value.len())
-                && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
             if ok {
                 Ok(value.to_owned())
             } else {
-                Err(invalid(name, value, "3-255 characters of a-z, 0-9, '-', '_' or '.'"))
+                Err(invalid(
+                    name,
+                    value,
+                    "3-255 characters of a-z, 0-9, '-', '_' or '.'",
+                ))
             }
         };
 
@@ -106,24 +174,130 @@ impl Settings {
             kms_key_id,
             aws_endpoint,
             aws_region: get("COFFER_AWS_REGION").map(str::to_owned),
-            max_body_bytes: number(get, "COFFER_MAX_BODY_BYTES", 1_048_576, 1..=16 * 1_048_576)?,
-            data_key_max_age: Duration::from_secs(number(get, "COFFER_DATA_KEY_MAX_AGE_SECONDS", 300, 1..=86_400)?),
-            data_key_max_uses: number(get, "COFFER_DATA_KEY_MAX_USES", 100_000, 1..=u64::MAX)?,
+            max_body_bytes: number(&get, "COFFER_MAX_BODY_BYTES", 1_048_576, 1..=16 * 1_048_576)?,
+            data_key_max_age: Duration::from_secs(number(
+                &get,
+                "COFFER_DATA_KEY_MAX_AGE_SECONDS",
+                300,
+                1..=86_400,
+            )?),
+            data_key_max_uses: number(&get, "COFFER_DATA_KEY_MAX_USES", 100_000, 1..=u64::MAX)?,
             log_json: match get("COFFER_LOG_FORMAT") {
                 Some("json") => true,
                 Some("text") => false,
-                Some(other) => return Err(invalid("COFFER_LOG_FORMAT", other, "use `json` or `text`")),
+                Some(other) => {
+                    return Err(invalid("COFFER_LOG_FORMAT", other, "use `json` or `text`"));
+                }
                 None => vars.contains_key("AWS_LAMBDA_FUNCTION_NAME"),
             },
+            trusted_proxies: match get("COFFER_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(raw) => raw
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|part| !part.is_empty())
+                    .map(|part| part.parse::<IpAddr>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        invalid(
+                            "COFFER_TRUSTED_PROXIES",
+                            raw,
+                            "expected comma-separated IP addresses",
+                        )
+                    })?,
+            },
+            auth: AuthSettings::from_vars(&get)?,
         })
     }
 
     /// Settings for tests: embedded backends under `data_dir`, everything else default.
     pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
         let mut vars = HashMap::new();
-        vars.insert("COFFER_DATA_DIR".to_owned(), data_dir.into().display().to_string());
+        vars.insert(
+            "COFFER_DATA_DIR".to_owned(),
+            data_dir.into().display().to_string(),
+        );
         // The defaults are all valid, so this cannot fail; fall back to a literal just in case.
         Self::from_vars(vars).unwrap_or_else(|_| unreachable!("default settings are valid"))
+    }
+}
+
+impl AuthSettings {
+    fn from_vars<'a>(get: &impl Fn(&str) -> Option<&'a str>) -> Result<Self, SettingsError> {
+        const DAY: u64 = 86_400;
+        let secs = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            number(get, name, default, range).map(Duration::from_secs)
+        };
+        let argon2_parallelism = number(get, "COFFER_ARGON2_PARALLELISM", 1, 1..=16)?;
+        let argon2_memory_kib = number(get, "COFFER_ARGON2_MEMORY_KIB", 19_456, 8..=4_194_304)?;
+        if argon2_memory_kib < 8 * argon2_parallelism {
+            return Err(invalid(
+                "COFFER_ARGON2_MEMORY_KIB",
+                &argon2_memory_kib.to_string(),
+                "must be at least 8 KiB per lane (COFFER_ARGON2_PARALLELISM)",
+            ));
+        }
+        let lockout_base = secs("COFFER_LOGIN_LOCKOUT_SECONDS", 900, 1..=DAY)?;
+        let lockout_max = secs("COFFER_LOGIN_LOCKOUT_MAX_SECONDS", DAY, 1..=30 * DAY)?;
+        if lockout_max < lockout_base {
+            return Err(invalid(
+                "COFFER_LOGIN_LOCKOUT_MAX_SECONDS",
+                &lockout_max.as_secs().to_string(),
+                "must not be shorter than COFFER_LOGIN_LOCKOUT_SECONDS",
+            ));
+        }
+        let ses_from_address = match get("COFFER_SES_FROM_ADDRESS") {
+            None => None,
+            Some(address)
+                if address.len() <= 254
+                    && address.split_once('@').is_some_and(|(local, domain)| {
+                        !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+                    })
+                    && !address.chars().any(char::is_whitespace) =>
+            {
+                Some(address.to_owned())
+            }
+            Some(other) => {
+                return Err(invalid(
+                    "COFFER_SES_FROM_ADDRESS",
+                    other,
+                    "expected one email address",
+                ));
+            }
+        };
+        Ok(Self {
+            argon2_memory_kib,
+            argon2_iterations: number(get, "COFFER_ARGON2_ITERATIONS", 2, 1..=64)?,
+            argon2_parallelism,
+            password_min_length: number(get, "COFFER_PASSWORD_MIN_LENGTH", 12, 8..=128)?,
+            web_session_ttl: secs("COFFER_SESSION_WEB_TTL_SECONDS", 30 * DAY, 300..=400 * DAY)?,
+            cli_session_ttl: secs("COFFER_SESSION_CLI_TTL_SECONDS", 90 * DAY, 300..=400 * DAY)?,
+            // A login revokes the surplus in one transaction: keep it well under 100 operations.
+            max_sessions_per_user: number(get, "COFFER_MAX_SESSIONS_PER_USER", 10, 1..=40)?,
+            login_per_ip_per_hour: number(
+                get,
+                "COFFER_LOGIN_LIMIT_PER_IP_HOUR",
+                100,
+                1..=1_000_000,
+            )?,
+            login_failures_per_account_per_hour: number(
+                get,
+                "COFFER_LOGIN_FAILURE_LIMIT_PER_ACCOUNT_HOUR",
+                10,
+                1..=10_000,
+            )?,
+            lockout_base,
+            lockout_max,
+            register_per_ip_per_day: number(
+                get,
+                "COFFER_REGISTER_LIMIT_PER_IP_DAY",
+                5,
+                1..=1_000_000,
+            )?,
+            verify_token_ttl: secs("COFFER_EMAIL_VERIFY_TOKEN_TTL_SECONDS", DAY, 60..=30 * DAY)?,
+            reset_token_ttl: secs("COFFER_PASSWORD_RESET_TOKEN_TTL_SECONDS", 3_600, 60..=DAY)?,
+            ses_from_address,
+        })
     }
 }
 
@@ -136,7 +310,7 @@ fn invalid(name: &'static str, value: &str, reason: &str) -> SettingsError {
 }
 
 fn number<'a, T>(
-    get: impl Fn(&str) -> Option<&'a str>,
+    get: &impl Fn(&str) -> Option<&'a str>,
     name: &'static str,
     default: T,
     range: std::ops::RangeInclusive<T>,
@@ -152,7 +326,11 @@ where
         _ => Err(invalid(
             name,
             raw,
-            &format!("expected a whole number from {} to {}", range.start(), range.end()),
+            &format!(
+                "expected a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
         )),
     }
 }
@@ -162,7 +340,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -185,9 +366,72 @@ mod tests {
     }
 
     #[test]
+    fn identity_defaults_are_the_owasp_minimum_and_the_api_limits() {
+        let s = Settings::from_vars(vars(&[])).unwrap();
+        let a = &s.auth;
+        assert_eq!(
+            (
+                a.argon2_memory_kib,
+                a.argon2_iterations,
+                a.argon2_parallelism
+            ),
+            (19_456, 2, 1)
+        );
+        assert_eq!(a.password_min_length, 12);
+        assert_eq!(a.web_session_ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(a.cli_session_ttl, Duration::from_secs(90 * 86_400));
+        assert_eq!(a.max_sessions_per_user, 10);
+        assert_eq!(a.login_per_ip_per_hour, 100);
+        assert_eq!(a.login_failures_per_account_per_hour, 10);
+        assert_eq!(a.register_per_ip_per_day, 5);
+        assert_eq!(a.reset_token_ttl, Duration::from_secs(3_600));
+        assert_eq!(a.verify_token_ttl, Duration::from_secs(86_400));
+        assert!(a.ses_from_address.is_none());
+        assert!(s.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn identity_values_are_read_and_checked() {
+        let s = Settings::from_vars(vars(&[
+            ("COFFER_ARGON2_MEMORY_KIB", "65536"),
+            ("COFFER_ARGON2_ITERATIONS", "3"),
+            ("COFFER_ARGON2_PARALLELISM", "2"),
+            ("COFFER_SES_FROM_ADDRESS", "no-reply@example.com"),
+            ("COFFER_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+        ]))
+        .unwrap();
+        assert_eq!(s.auth.argon2_memory_kib, 65_536);
+        assert_eq!(s.auth.argon2_parallelism, 2);
+        assert_eq!(
+            s.auth.ses_from_address.as_deref(),
+            Some("no-reply@example.com")
+        );
+        assert_eq!(s.trusted_proxies.len(), 2);
+        for (name, value) in [
+            ("COFFER_ARGON2_MEMORY_KIB", "4"),
+            ("COFFER_ARGON2_ITERATIONS", "0"),
+            ("COFFER_PASSWORD_MIN_LENGTH", "4"),
+            ("COFFER_MAX_SESSIONS_PER_USER", "500"),
+            ("COFFER_LOGIN_LIMIT_PER_IP_HOUR", "lots"),
+            ("COFFER_SES_FROM_ADDRESS", "not an address"),
+            ("COFFER_TRUSTED_PROXIES", "10.0.0.1,proxy.internal"),
+            ("COFFER_LOGIN_LOCKOUT_MAX_SECONDS", "10"),
+        ] {
+            let err = Settings::from_vars(vars(&[(name, value)])).unwrap_err();
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+    }
+
+    #[test]
     fn aws_needs_a_key() {
         let err = Settings::from_vars(vars(&[("COFFER_BACKEND", "aws")])).unwrap_err();
-        assert!(matches!(err, SettingsError::Missing { name: "COFFER_KMS_KEY_ID", .. }));
+        assert!(matches!(
+            err,
+            SettingsError::Missing {
+                name: "COFFER_KMS_KEY_ID",
+                ..
+            }
+        ));
         let ok = Settings::from_vars(vars(&[
             ("COFFER_BACKEND", "aws"),
             ("COFFER_KMS_KEY_ID", "alias/coffer"),

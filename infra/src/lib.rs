@@ -8,7 +8,10 @@ use coffer_core::{Ports, Settings, SystemClock};
 
 /// Every function's route group, as deployed on Lambda.
 pub fn route_groups() -> Vec<RouteGroup> {
-    vec![coffer_function_pii::routes()]
+    vec![
+        coffer_function_pii::routes(),
+        coffer_function_auth::routes(),
+    ]
 }
 
 /// Serves every route group on `listener` until `shutdown` resolves.
@@ -19,8 +22,11 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
     let router = app(route_groups(), AppState::new(settings, ports));
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }

@@ -34,9 +34,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             println!("table  {} ({})", report.table, made(report.table_created));
             println!("bucket {} ({})", report.bucket, made(report.bucket_created));
             let alias = report.key_alias.as_deref().unwrap_or("-");
-            println!("key    {} alias {alias} ({})", report.key_id, made(report.key_created));
+            println!(
+                "key    {} alias {alias} ({})",
+                report.key_id,
+                made(report.key_created)
+            );
             Ok(())
         }
-        Some(other) => Err(format!("unknown command {other:?}; use `serve` (default) or `bootstrap`").into()),
+        Some(other) => {
+            Err(format!("unknown command {other:?}; use `serve` (default) or `bootstrap`").into())
+        }
     }
 }

@@ -13,13 +13,21 @@
 //! # Ok::<(), coffer_pii::PiiError>(())
 //! ```
 
+pub mod anonymize;
 pub mod detect;
 mod entity;
 mod error;
+pub mod validate;
 
+pub use anonymize::{
+    AnonymizedRecord, AnonymizedText, Change, DeanonymizedRecord, DeanonymizedText, Operator,
+    OperatorKind, OperatorTarget, Operators, PiiKeys, Restored, anonymize_record, anonymize_text,
+    deanonymize_record, deanonymize_text,
+};
 pub use detect::{DetectOptions, Detector};
 pub use entity::{Entity, EntityType};
 pub use error::PiiError;
+pub use validate::{RecordValidation, SchemaError, SchemaValidator, ValidationReport};
 
 /// Largest text (or total of a record's strings) the engine accepts, in bytes: bounds CPU and
 /// memory per request.

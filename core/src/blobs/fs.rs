@@ -11,7 +11,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Blob, BlobEntry, BlobError, BlobInfo, BlobPage, Blobs, MAX_LIST, Metadata, check_key, check_metadata};
+use super::{
+    Blob, BlobEntry, BlobError, BlobInfo, BlobPage, Blobs, MAX_LIST, Metadata, check_key,
+    check_metadata,
+};
 
 /// The Blobs port on a folder.
 #[derive(Debug, Clone)]
@@ -99,7 +102,11 @@ fn modified(stat: &std::fs::Metadata) -> OffsetDateTime {
 }
 
 /// Every file under `dir`, as keys relative to `objects/`.
-fn walk(objects: &Path, dir: &Path, out: &mut Vec<(String, std::fs::Metadata)>) -> Result<(), BlobError> {
+fn walk(
+    objects: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, std::fs::Metadata)>,
+) -> Result<(), BlobError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok(()),
@@ -178,13 +185,20 @@ impl Blobs for FsBlobs {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn list(&self, prefix: &str, limit: usize, cursor: Option<&str>) -> Result<BlobPage, BlobError> {
+    async fn list(
+        &self,
+        prefix: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<BlobPage, BlobError> {
         if limit == 0 || limit > MAX_LIST {
             return Err(BlobError::InvalidCursor);
         }
         let after = match cursor {
             Some(raw) => {
-                let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| BlobError::InvalidCursor)?;
+                let bytes = URL_SAFE_NO_PAD
+                    .decode(raw)
+                    .map_err(|_| BlobError::InvalidCursor)?;
                 Some(String::from_utf8(bytes).map_err(|_| BlobError::InvalidCursor)?)
             }
             None => None,
@@ -194,14 +208,18 @@ impl Blobs for FsBlobs {
             let objects = this.root.join("objects");
             // Start the walk at the deepest folder the prefix names.
             let start = match prefix.rfind('/') {
-                Some(slash) if check_key(&prefix[..slash]).is_ok() => objects.join(&prefix[..slash]),
+                Some(slash) if check_key(&prefix[..slash]).is_ok() => {
+                    objects.join(&prefix[..slash])
+                }
                 _ => objects.clone(),
             };
             let mut found = Vec::new();
             walk(&objects, &start, &mut found)?;
             let mut items: Vec<BlobEntry> = found
                 .into_iter()
-                .filter(|(key, _)| key.starts_with(&prefix) && after.as_ref().is_none_or(|a| key > a))
+                .filter(|(key, _)| {
+                    key.starts_with(&prefix) && after.as_ref().is_none_or(|a| key > a)
+                })
                 .map(|(key, stat)| BlobEntry {
                     size: stat.len(),
                     last_modified: modified(&stat),
@@ -223,7 +241,9 @@ impl Blobs for FsBlobs {
     async fn ping(&self) -> Result<(), BlobError> {
         self.blocking(|this| {
             let probe = this.root.join("tmp");
-            std::fs::metadata(probe).map(|_| ()).map_err(BlobError::backend)
+            std::fs::metadata(probe)
+                .map(|_| ())
+                .map_err(BlobError::backend)
         })
         .await
     }

@@ -63,7 +63,12 @@ pub trait Blobs: Send + Sync + std::fmt::Debug + 'static {
     /// Deletes the blob at `key`; deleting a missing blob is not an error.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
     /// Blobs whose key starts with `prefix`, in key order, at most `limit` (1..=1000).
-    async fn list(&self, prefix: &str, limit: usize, cursor: Option<&str>) -> Result<BlobPage, BlobError>;
+    async fn list(
+        &self,
+        prefix: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<BlobPage, BlobError>;
     /// Answers when the store can serve requests (readiness).
     async fn ping(&self) -> Result<(), BlobError>;
 }
@@ -75,7 +80,9 @@ pub fn check_key(key: &str) -> Result<(), BlobError> {
         && key.len() <= 512
         && !key.starts_with('/')
         && !key.ends_with('/')
-        && key.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.=/".contains(c));
@@ -91,7 +98,9 @@ pub fn check_key(key: &str) -> Result<(), BlobError> {
 pub fn check_metadata(metadata: &Metadata) -> Result<(), BlobError> {
     let size: usize = metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
     let keys_ok = metadata.keys().all(|k| {
-        !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     });
     let values_ok = metadata
         .values()

@@ -36,7 +36,10 @@ pub trait Aead256: Send + Sync + std::fmt::Debug {
 }
 
 /// Splits `ciphertext || tag`, checking `out` has room for the plaintext.
-fn split_tag<'a>(ciphertext_and_tag: &'a [u8], out: &[u8]) -> Result<(&'a [u8], &'a [u8]), CryptoError> {
+fn split_tag<'a>(
+    ciphertext_and_tag: &'a [u8],
+    out: &[u8],
+) -> Result<(&'a [u8], &'a [u8]), CryptoError> {
     let split = ciphertext_and_tag
         .len()
         .checked_sub(TAG_LEN)
@@ -73,7 +76,13 @@ impl Aead256 for AwsLcGcm {
         // Scatter: `plaintext` encrypted straight into `out`, tag after it — no copy, and measured
         // faster in aws-lc than copying and sealing in place.
         Self::key(key)?
-            .seal_in_place_scatter(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), &mut [], plaintext, out)
+            .seal_in_place_scatter(
+                Nonce::assume_unique_for_key(*nonce),
+                Aad::from(aad),
+                &mut [],
+                plaintext,
+                out,
+            )
             .map_err(|_| CryptoError::Encrypt)
     }
 
@@ -88,7 +97,13 @@ impl Aead256 for AwsLcGcm {
         use aws_lc_rs::aead::{Aad, Nonce};
         let (ciphertext, tag) = split_tag(ciphertext_and_tag, out)?;
         Self::key(key)?
-            .open_separate_gather(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), ciphertext, tag, out)
+            .open_separate_gather(
+                Nonce::assume_unique_for_key(*nonce),
+                Aad::from(aad),
+                ciphertext,
+                tag,
+                out,
+            )
             .map_err(|_| CryptoError::Decrypt)
     }
 }
@@ -100,7 +115,8 @@ pub struct RustCryptoGcm;
 impl RustCryptoGcm {
     fn cipher(key: &DataKey) -> Result<aes_gcm::Aes256Gcm, CryptoError> {
         use aes_gcm::KeyInit;
-        aes_gcm::Aes256Gcm::new_from_slice(key.expose()).map_err(|_| CryptoError::KeyLength(DataKey::LEN))
+        aes_gcm::Aes256Gcm::new_from_slice(key.expose())
+            .map_err(|_| CryptoError::KeyLength(DataKey::LEN))
     }
 }
 

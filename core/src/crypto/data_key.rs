@@ -13,7 +13,9 @@ impl DataKey {
 
     /// A data key from exactly 32 bytes.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, CryptoError> {
-        let array: [u8; 32] = bytes.try_into().map_err(|_| CryptoError::KeyLength(bytes.len()))?;
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| CryptoError::KeyLength(bytes.len()))?;
         Ok(Self(Zeroizing::new(array)))
     }
 

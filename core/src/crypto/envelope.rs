@@ -24,7 +24,12 @@ pub struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     /// Seals `plaintext` with Coffer's AEAD.
-    pub fn seal(key: &DataKey, key_ref: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn seal(
+        key: &DataKey,
+        key_ref: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         Self::seal_with(&AwsLcGcm, key, key_ref, aad, plaintext)
     }
 
@@ -75,7 +80,10 @@ impl<'a> Envelope<'a> {
         if version != ENVELOPE_VERSION {
             return Err(CryptoError::UnsupportedVersion(version));
         }
-        let len_bytes: [u8; 2] = rest.get(..2).and_then(|b| b.try_into().ok()).ok_or(CryptoError::Malformed)?;
+        let len_bytes: [u8; 2] = rest
+            .get(..2)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(CryptoError::Malformed)?;
         let ref_len = usize::from(u16::from_be_bytes(len_bytes));
         let header_len = HEADER_FIXED + ref_len;
         let nonce: [u8; NONCE_LEN] = bytes
@@ -104,16 +112,33 @@ impl<'a> Envelope<'a> {
         self.open_with(&AwsLcGcm, key, aad)
     }
 
-    pub fn open_with(&self, aead: &dyn Aead256, key: &DataKey, aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn open_with(
+        &self,
+        aead: &dyn Aead256,
+        key: &DataKey,
+        aad: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         let mut out = Vec::new();
         self.open_into(aead, key, aad, &mut out)?;
         Ok(out)
     }
 
     /// Opens into `out` (replacing its contents; emptied on failure).
-    pub fn open_into(&self, aead: &dyn Aead256, key: &DataKey, aad: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+    pub fn open_into(
+        &self,
+        aead: &dyn Aead256,
+        key: &DataKey,
+        aad: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         fit(out, self.sealed.len() - TAG_LEN);
-        let opened = aead.open_into(key, &self.nonce, &full_aad(self.header, aad), self.sealed, out);
+        let opened = aead.open_into(
+            key,
+            &self.nonce,
+            &full_aad(self.header, aad),
+            self.sealed,
+            out,
+        );
         if opened.is_err() {
             out.clear();
         }
@@ -150,12 +175,19 @@ mod tests {
     #[test]
     fn the_format_does_not_depend_on_the_aead_library() {
         let k = key();
-        let sealed = Envelope::seal_with(&AwsLcGcm, &k, b"ref", b"ds/1/rec/2/email", b"hello").unwrap();
-        let opened = Envelope::parse(&sealed).unwrap().open_with(&RustCryptoGcm, &k, b"ds/1/rec/2/email").unwrap();
+        let sealed =
+            Envelope::seal_with(&AwsLcGcm, &k, b"ref", b"ds/1/rec/2/email", b"hello").unwrap();
+        let opened = Envelope::parse(&sealed)
+            .unwrap()
+            .open_with(&RustCryptoGcm, &k, b"ds/1/rec/2/email")
+            .unwrap();
         assert_eq!(opened, b"hello");
 
         let sealed = Envelope::seal_with(&RustCryptoGcm, &k, b"ref", b"aad", b"world").unwrap();
-        let opened = Envelope::parse(&sealed).unwrap().open_with(&AwsLcGcm, &k, b"aad").unwrap();
+        let opened = Envelope::parse(&sealed)
+            .unwrap()
+            .open_with(&AwsLcGcm, &k, b"aad")
+            .unwrap();
         assert_eq!(opened, b"world");
     }
 
@@ -163,13 +195,27 @@ mod tests {
     fn reused_buffers_of_any_size_give_the_same_results() {
         let k = key();
         let (mut sealed, mut opened) = (Vec::new(), Vec::new());
-        for plaintext in [&b"a much longer first payload"[..], b"short", b"", b"the same length!", b"the same length?"] {
+        for plaintext in [
+            &b"a much longer first payload"[..],
+            b"short",
+            b"",
+            b"the same length!",
+            b"the same length?",
+        ] {
             Envelope::seal_into(&AwsLcGcm, &k, b"ref", b"aad", plaintext, &mut sealed).unwrap();
-            assert_eq!(Envelope::parse(&sealed).unwrap().open(&k, b"aad").unwrap(), plaintext);
-            Envelope::parse(&sealed).unwrap().open_into(&RustCryptoGcm, &k, b"aad", &mut opened).unwrap();
+            assert_eq!(
+                Envelope::parse(&sealed).unwrap().open(&k, b"aad").unwrap(),
+                plaintext
+            );
+            Envelope::parse(&sealed)
+                .unwrap()
+                .open_into(&RustCryptoGcm, &k, b"aad", &mut opened)
+                .unwrap();
             assert_eq!(opened, plaintext);
         }
-        let err = Envelope::parse(&sealed).unwrap().open_into(&AwsLcGcm, &k, b"other", &mut opened);
+        let err = Envelope::parse(&sealed)
+            .unwrap()
+            .open_into(&AwsLcGcm, &k, b"other", &mut opened);
         assert!(err.is_err());
         assert!(opened.is_empty(), "nothing unauthenticated is left behind");
     }
@@ -179,8 +225,14 @@ mod tests {
         let k = key();
         let sealed = Envelope::seal(&k, b"ref", b"rec_1/email", b"secret").unwrap();
         let env = Envelope::parse(&sealed).unwrap();
-        assert!(matches!(env.open(&k, b"rec_2/email"), Err(CryptoError::Decrypt)));
-        assert!(matches!(env.open(&key(), b"rec_1/email"), Err(CryptoError::Decrypt)));
+        assert!(matches!(
+            env.open(&k, b"rec_2/email"),
+            Err(CryptoError::Decrypt)
+        ));
+        assert!(matches!(
+            env.open(&key(), b"rec_1/email"),
+            Err(CryptoError::Decrypt)
+        ));
     }
 
     #[test]
@@ -188,14 +240,23 @@ mod tests {
         let k = key();
         let mut sealed = Envelope::seal(&k, b"ref-a", b"", b"secret").unwrap();
         sealed[3] = b'X';
-        assert!(matches!(Envelope::parse(&sealed).unwrap().open(&k, b""), Err(CryptoError::Decrypt)));
+        assert!(matches!(
+            Envelope::parse(&sealed).unwrap().open(&k, b""),
+            Err(CryptoError::Decrypt)
+        ));
     }
 
     #[test]
     fn malformed_and_unknown_versions_are_refused() {
         assert!(matches!(Envelope::parse(&[]), Err(CryptoError::Malformed)));
-        assert!(matches!(Envelope::parse(&[2, 0, 0]), Err(CryptoError::UnsupportedVersion(2))));
-        assert!(matches!(Envelope::parse(&[1, 0, 5, 1]), Err(CryptoError::Malformed)));
+        assert!(matches!(
+            Envelope::parse(&[2, 0, 0]),
+            Err(CryptoError::UnsupportedVersion(2))
+        ));
+        assert!(matches!(
+            Envelope::parse(&[1, 0, 5, 1]),
+            Err(CryptoError::Malformed)
+        ));
     }
 
     proptest! {

@@ -8,5 +8,5 @@ pub mod random;
 
 pub use aead::{Aead256, AwsLcGcm, NONCE_LEN, RustCryptoGcm, TAG_LEN};
 pub use data_key::DataKey;
-pub use envelope::{Envelope, ENVELOPE_VERSION};
+pub use envelope::{ENVELOPE_VERSION, Envelope};
 pub use error::CryptoError;

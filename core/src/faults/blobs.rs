@@ -27,7 +27,12 @@ impl Blobs for Faulty<Arc<dyn Blobs>> {
         self.inner.delete(key).await
     }
 
-    async fn list(&self, prefix: &str, limit: usize, cursor: Option<&str>) -> Result<BlobPage, BlobError> {
+    async fn list(
+        &self,
+        prefix: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<BlobPage, BlobError> {
         self.before().await.map_err(BlobError::backend)?;
         self.inner.list(prefix, limit, cursor).await
     }

@@ -88,7 +88,10 @@ impl<T> Faulty<T> {
     async fn before(&self) -> Result<(), InjectedFault> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let (delay, fail) = match self.rng.lock() {
-            Ok(mut rng) => (rng.f64() < self.plan.delay_share, rng.f64() < self.plan.fail_share),
+            Ok(mut rng) => (
+                rng.f64() < self.plan.delay_share,
+                rng.f64() < self.plan.fail_share,
+            ),
             Err(_) => (false, true),
         };
         if delay {

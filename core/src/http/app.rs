@@ -18,9 +18,10 @@ pub type RouteGroup = OpenApiRouter<AppState>;
 /// The app for these route groups: health and `/v1/openapi.json` always, problem documents for
 /// unknown routes and panics, and a request id on every reply.
 pub fn app(groups: Vec<RouteGroup>, state: AppState) -> Router {
-    let api = groups
-        .into_iter()
-        .fold(OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(health::routes()), OpenApiRouter::merge);
+    let api = groups.into_iter().fold(
+        OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(health::routes()),
+        OpenApiRouter::merge,
+    );
     let (router, doc) = api.split_for_parts();
     // Serialized once per cold start; a document of plain structs always serializes.
     let doc = Bytes::from(doc.to_json().unwrap_or_default());
@@ -29,13 +30,22 @@ pub fn app(groups: Vec<RouteGroup>, state: AppState) -> Router {
         .route("/v1/openapi.json", get(move || openapi_json(doc.clone())))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
         .layer(axum::middleware::from_fn(request_id::request_id_middleware))
         .with_state(state)
 }
 
 async fn openapi_json(doc: Bytes) -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], doc).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        doc,
+    )
+        .into_response()
 }
 
 /// A panic is our bug: log it, answer an opaque 500 problem.

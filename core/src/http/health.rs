@@ -22,7 +22,9 @@ pub struct HealthStatus {
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(ready))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
 }
 
 /// Liveness: the function runs. Touches no dependency.
@@ -48,9 +50,23 @@ async fn ready(State(state): State<AppState>) -> Result<Json<HealthStatus>, ApiE
     );
     let mut failed = Vec::new();
     for (name, outcome) in [
-        ("table", table.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| chain(&e)))),
-        ("blobs", blobs.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| chain(&e)))),
-        ("keys", keys.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| chain(&e)))),
+        (
+            "table",
+            table
+                .map_err(|_| "timed out".to_owned())
+                .and_then(|r| r.map_err(|e| chain(&e))),
+        ),
+        (
+            "blobs",
+            blobs
+                .map_err(|_| "timed out".to_owned())
+                .and_then(|r| r.map_err(|e| chain(&e))),
+        ),
+        (
+            "keys",
+            keys.map_err(|_| "timed out".to_owned())
+                .and_then(|r| r.map_err(|e| chain(&e))),
+        ),
     ] {
         if let Err(cause) = outcome {
             tracing::warn!(dependency = name, error = %cause, "not ready");

@@ -26,7 +26,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for BoundedJson<T> {
             .and_then(|v| v.split(';').next())
             .map(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
@@ -51,7 +52,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for BoundedJson<T> {
 /// Parses a JSON body with the rules above.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if nesting_depth(bytes) > MAX_DEPTH {
-        return Err(ApiError::BadRequest(format!("JSON nested deeper than {MAX_DEPTH} levels")));
+        return Err(ApiError::BadRequest(format!(
+            "JSON nested deeper than {MAX_DEPTH} levels"
+        )));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
@@ -63,7 +66,11 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 describe(&inner),
             )])
         } else {
-            ApiError::BadRequest(format!("malformed JSON at line {} column {}", inner.line(), inner.column()))
+            ApiError::BadRequest(format!(
+                "malformed JSON at line {} column {}",
+                inner.line(),
+                inner.column()
+            ))
         }
     })?;
     deserializer
@@ -130,27 +137,44 @@ mod tests {
     #[test]
     fn unknown_fields_are_a_validation_error() {
         let err = parse::<Body>(br#"{"name":"a","extra":1}"#).unwrap_err();
-        assert!(matches!(err, ApiError::Validation(ref e) if e[0].message.contains("unknown field")));
+        assert!(
+            matches!(err, ApiError::Validation(ref e) if e[0].message.contains("unknown field"))
+        );
     }
 
     #[test]
     fn a_wrong_type_names_the_field_but_not_the_value() {
         let err = parse::<Body>(br#"{"name":"a","count":"canary-secret"}"#).unwrap_err();
-        let ApiError::Validation(errors) = err else { panic!("expected validation") };
+        let ApiError::Validation(errors) = err else {
+            panic!("expected validation")
+        };
         assert_eq!(errors[0].field, "count");
-        assert!(!errors[0].message.contains("canary-secret"), "{}", errors[0].message);
+        assert!(
+            !errors[0].message.contains("canary-secret"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
     fn malformed_json_is_a_bad_request() {
-        assert!(matches!(parse::<Body>(b"{\"name\":"), Err(ApiError::BadRequest(_))));
-        assert!(matches!(parse::<Body>(br#"{"name":"a"} x"#), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            parse::<Body>(b"{\"name\":"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse::<Body>(br#"{"name":"a"} x"#),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 
     #[test]
     fn deep_nesting_is_refused_before_parsing() {
         let deep = "[".repeat(10_000);
-        assert!(matches!(parse::<serde_json::Value>(deep.as_bytes()), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            parse::<serde_json::Value>(deep.as_bytes()),
+            Err(ApiError::BadRequest(_))
+        ));
         assert_eq!(nesting_depth(br#"{"a":"[[[[","b":[1]}"#), 2);
     }
 }

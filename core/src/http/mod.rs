@@ -2,6 +2,8 @@
 //! the OpenAPI document, and the adapter that runs a router on Lambda.
 
 mod app;
+mod caller;
+mod client_ip;
 mod health;
 mod json;
 pub mod lambda;
@@ -11,6 +13,8 @@ mod request_id;
 mod state;
 
 pub use app::{RouteGroup, app};
+pub use caller::{Caller, CallerCredential};
+pub use client_ip::{ClientIp, client_ip};
 pub use json::BoundedJson;
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, FieldError, PROBLEM_CONTENT_TYPE, Problem};

@@ -25,7 +25,9 @@ fn choose_id(request: &Request) -> String {
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| {
-            (1..=128).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+            (1..=128).contains(&v.len())
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
         });
     if let Some(id) = from_client {
         return id.to_owned();

@@ -33,7 +33,12 @@ struct Entry {
 }
 
 impl DataKeyCache {
-    pub fn new(ring: Arc<dyn KeyRing>, clock: Arc<dyn Clock>, max_age: Duration, max_uses: u64) -> Self {
+    pub fn new(
+        ring: Arc<dyn KeyRing>,
+        clock: Arc<dyn Clock>,
+        max_age: Duration,
+        max_uses: u64,
+    ) -> Self {
         Self {
             ring,
             clock,
@@ -82,7 +87,10 @@ impl DataKeyCache {
             let limit = self.age_limit();
             entries.retain(|_, e| now - e.created < limit);
             if entries.len() >= MAX_ENTRIES
-                && let Some(oldest) = entries.iter().min_by_key(|(_, e)| e.created).map(|(k, _)| *k)
+                && let Some(oldest) = entries
+                    .iter()
+                    .min_by_key(|(_, e)| e.created)
+                    .map(|(k, _)| *k)
             {
                 entries.remove(&oldest);
             }
@@ -114,13 +122,20 @@ fn entry_id(wrapped: &WrappedKey, context: &EncryptionContext) -> [u8; 32] {
 
 #[async_trait]
 impl KeyRing for DataKeyCache {
-    async fn generate_data_key(&self, context: &EncryptionContext) -> Result<GeneratedKey, KeyError> {
+    async fn generate_data_key(
+        &self,
+        context: &EncryptionContext,
+    ) -> Result<GeneratedKey, KeyError> {
         let generated = self.ring.generate_data_key(context).await?;
         self.remember(entry_id(&generated.wrapped, context), &generated.plaintext);
         Ok(generated)
     }
 
-    async fn unwrap_data_key(&self, wrapped: &WrappedKey, context: &EncryptionContext) -> Result<DataKey, KeyError> {
+    async fn unwrap_data_key(
+        &self,
+        wrapped: &WrappedKey,
+        context: &EncryptionContext,
+    ) -> Result<DataKey, KeyError> {
         let id = entry_id(wrapped, context);
         if let Some(key) = self.lookup(&id) {
             return Ok(key);

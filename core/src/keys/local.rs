@@ -27,7 +27,9 @@ impl LocalKeyRing {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, KeyError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| KeyError::MasterKey(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                KeyError::MasterKey(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
         if !path.exists() {
             create_master_key(&path)?;
@@ -48,7 +50,8 @@ fn create_master_key(path: &Path) -> Result<(), KeyError> {
     let key = DataKey::random().map_err(|e| KeyError::MasterKey(e.to_string()))?;
     let suffix = random::token().map_err(|e| KeyError::MasterKey(e.to_string()))?;
     let tmp = path.with_extension(format!("tmp-{suffix}"));
-    let io = |e: std::io::Error| KeyError::MasterKey(format!("cannot write {}: {e}", path.display()));
+    let io =
+        |e: std::io::Error| KeyError::MasterKey(format!("cannot write {}: {e}", path.display()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -57,7 +60,9 @@ fn create_master_key(path: &Path) -> Result<(), KeyError> {
         options.mode(0o600);
     }
     let mut file = options.open(&tmp).map_err(io)?;
-    file.write_all(key.expose()).and_then(|()| file.sync_all()).map_err(io)?;
+    file.write_all(key.expose())
+        .and_then(|()| file.sync_all())
+        .map_err(io)?;
     drop(file);
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
@@ -85,9 +90,11 @@ fn read_master_key(path: &Path) -> Result<DataKey, KeyError> {
         }
     }
     let bytes = zeroize::Zeroizing::new(
-        std::fs::read(path).map_err(|e| KeyError::MasterKey(format!("cannot read {shown}: {e}")))?,
+        std::fs::read(path)
+            .map_err(|e| KeyError::MasterKey(format!("cannot read {shown}: {e}")))?,
     );
-    DataKey::from_slice(&bytes).map_err(|_| KeyError::MasterKey(format!("{shown} must hold exactly 32 bytes")))
+    DataKey::from_slice(&bytes)
+        .map_err(|_| KeyError::MasterKey(format!("{shown} must hold exactly 32 bytes")))
 }
 
 /// The associated data that binds a wrapped key to its context: a canonical encoding (sorted
@@ -105,7 +112,10 @@ fn context_aad(context: &EncryptionContext) -> Vec<u8> {
 
 #[async_trait]
 impl KeyRing for LocalKeyRing {
-    async fn generate_data_key(&self, context: &EncryptionContext) -> Result<GeneratedKey, KeyError> {
+    async fn generate_data_key(
+        &self,
+        context: &EncryptionContext,
+    ) -> Result<GeneratedKey, KeyError> {
         let plaintext = DataKey::random().map_err(KeyError::backend)?;
         let nonce = random::bytes::<NONCE_LEN>().map_err(KeyError::backend)?;
         let mut wrapped = vec![0u8; WRAPPED_LEN];
@@ -126,12 +136,18 @@ impl KeyRing for LocalKeyRing {
         })
     }
 
-    async fn unwrap_data_key(&self, wrapped: &WrappedKey, context: &EncryptionContext) -> Result<DataKey, KeyError> {
+    async fn unwrap_data_key(
+        &self,
+        wrapped: &WrappedKey,
+        context: &EncryptionContext,
+    ) -> Result<DataKey, KeyError> {
         let bytes = &wrapped.0;
         if bytes.len() != WRAPPED_LEN || bytes[0] != WRAP_VERSION {
             return Err(KeyError::UnwrapFailed);
         }
-        let nonce: [u8; NONCE_LEN] = bytes[1..1 + NONCE_LEN].try_into().map_err(|_| KeyError::UnwrapFailed)?;
+        let nonce: [u8; NONCE_LEN] = bytes[1..1 + NONCE_LEN]
+            .try_into()
+            .map_err(|_| KeyError::UnwrapFailed)?;
         let mut plaintext = zeroize::Zeroizing::new([0u8; DataKey::LEN]);
         AwsLcGcm
             .open_into(

@@ -33,9 +33,16 @@ pub struct WrappedKey(pub Vec<u8>);
 #[async_trait]
 pub trait KeyRing: Send + Sync + std::fmt::Debug + 'static {
     /// A new AES-256 data key under the master key, bound to `context`.
-    async fn generate_data_key(&self, context: &EncryptionContext) -> Result<GeneratedKey, KeyError>;
+    async fn generate_data_key(
+        &self,
+        context: &EncryptionContext,
+    ) -> Result<GeneratedKey, KeyError>;
     /// The plaintext of `wrapped`; fails unless `context` is the one it was generated with.
-    async fn unwrap_data_key(&self, wrapped: &WrappedKey, context: &EncryptionContext) -> Result<DataKey, KeyError>;
+    async fn unwrap_data_key(
+        &self,
+        wrapped: &WrappedKey,
+        context: &EncryptionContext,
+    ) -> Result<DataKey, KeyError>;
     /// Answers when the key service can serve requests (readiness).
     async fn ping(&self) -> Result<(), KeyError>;
 }

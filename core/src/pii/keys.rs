@@ -27,7 +27,11 @@ fn item_key(scope: &str) -> Key {
 }
 
 fn context(scope: &str) -> EncryptionContext {
-    [("scope".to_owned(), scope.to_owned()), ("purpose".to_owned(), "pii-tokens".to_owned())].into()
+    [
+        ("scope".to_owned(), scope.to_owned()),
+        ("purpose".to_owned(), "pii-tokens".to_owned()),
+    ]
+    .into()
 }
 
 impl PiiKeyStore {
@@ -55,16 +59,23 @@ impl PiiKeyStore {
             .and_then(|v| v.as_str())
             .and_then(|b64| STANDARD.decode(b64).ok())
             .ok_or(PiiServiceError::CorruptKey)?;
-        Ok(Some(self.ring.unwrap_data_key(&WrappedKey(wrapped), &context(scope)).await?))
+        Ok(Some(
+            self.ring
+                .unwrap_data_key(&WrappedKey(wrapped), &context(scope))
+                .await?,
+        ))
     }
 
     async fn create(&self, scope: &str) -> Result<DataKey, PiiServiceError> {
         let generated = self.ring.generate_data_key(&context(scope)).await?;
-        let item = Item::new(item_key(scope)).with_attr("wrapped", STANDARD.encode(&generated.wrapped.0));
+        let item =
+            Item::new(item_key(scope)).with_attr("wrapped", STANDARD.encode(&generated.wrapped.0));
         match self.table.put(item, Condition::MustNotExist).await {
             Ok(()) => Ok(generated.plaintext),
             // Another process created it first: use theirs, so every token stays reversible.
-            Err(StoreError::ConditionFailed) => self.stored(scope).await?.ok_or(PiiServiceError::CorruptKey),
+            Err(StoreError::ConditionFailed) => {
+                self.stored(scope).await?.ok_or(PiiServiceError::CorruptKey)
+            }
             Err(other) => Err(other.into()),
         }
     }
@@ -75,8 +86,10 @@ fn derive(data_key: &DataKey) -> Result<PiiKeys, PiiServiceError> {
     let hkdf = Hkdf::<Sha256>::new(None, data_key.expose());
     let mut hmac = [0u8; 32];
     let mut token = [0u8; 64];
-    hkdf.expand(b"coffer/pii/hmac/v1", &mut hmac).map_err(|_| PiiServiceError::CorruptKey)?;
-    hkdf.expand(b"coffer/pii/token/v1", &mut token).map_err(|_| PiiServiceError::CorruptKey)?;
+    hkdf.expand(b"coffer/pii/hmac/v1", &mut hmac)
+        .map_err(|_| PiiServiceError::CorruptKey)?;
+    hkdf.expand(b"coffer/pii/token/v1", &mut token)
+        .map_err(|_| PiiServiceError::CorruptKey)?;
     let keys = PiiKeys::new(hmac, token);
     zeroize::Zeroize::zeroize(&mut hmac);
     zeroize::Zeroize::zeroize(&mut token);

@@ -3,7 +3,8 @@
 //! an authenticated caller; reversing tokens is a read of protected data and is audited.
 
 use coffer_pii::{
-    DetectOptions, Detector, Entity, OperatorKind, Operators, PiiError, Restored, SchemaValidator, ValidationReport,
+    DetectOptions, Detector, Entity, OperatorKind, Operators, PiiError, Restored, SchemaValidator,
+    ValidationReport,
 };
 use serde_json::Value;
 
@@ -27,7 +28,10 @@ pub enum PiiInput {
 
 impl PiiInput {
     /// A request gives a text or a record, never both and never neither.
-    pub fn from_parts(text: Option<String>, record: Option<Value>) -> Result<Self, PiiServiceError> {
+    pub fn from_parts(
+        text: Option<String>,
+        record: Option<Value>,
+    ) -> Result<Self, PiiServiceError> {
         match (text, record) {
             (Some(text), None) => Ok(Self::Text(text)),
             (None, Some(record)) => Ok(Self::Record(record)),
@@ -39,7 +43,9 @@ impl PiiInput {
         match self {
             Self::Text(text) => text.len(),
             // Serialized length bounds the strings inside; cheap next to the scan itself.
-            Self::Record(record) => serde_json::to_vec(record).map(|v| v.len()).unwrap_or(usize::MAX),
+            Self::Record(record) => serde_json::to_vec(record)
+                .map(|v| v.len())
+                .unwrap_or(usize::MAX),
         }
     }
 }
@@ -78,17 +84,27 @@ pub enum PiiServiceError {
 impl From<PiiServiceError> for ApiError {
     fn from(err: PiiServiceError) -> Self {
         match err {
-            PiiServiceError::Engine(PiiError::InputTooLarge { max, .. }) => ApiError::PayloadTooLarge { limit: max },
+            PiiServiceError::Engine(PiiError::InputTooLarge { max, .. }) => {
+                ApiError::PayloadTooLarge { limit: max }
+            }
             PiiServiceError::Engine(
-                ref engine @ (PiiError::TooDeep { .. } | PiiError::TooManyRecords { .. } | PiiError::InvalidOperator { .. }),
+                ref engine @ (PiiError::TooDeep { .. }
+                | PiiError::TooManyRecords { .. }
+                | PiiError::InvalidOperator { .. }),
             ) => ApiError::Validation(vec![crate::http::FieldError::new("", engine.to_string())]),
             PiiServiceError::Engine(PiiError::InvalidSchema(_)) => {
-                ApiError::Validation(vec![crate::http::FieldError::new("schema", err.to_string())])
+                ApiError::Validation(vec![crate::http::FieldError::new(
+                    "schema",
+                    err.to_string(),
+                )])
             }
             PiiServiceError::Unauthenticated => ApiError::Unauthorized,
             PiiServiceError::NoSuchDataset(_) => ApiError::NotFound,
             PiiServiceError::OneOf(fields) => {
-                ApiError::Validation(vec![crate::http::FieldError::new(fields, "give exactly one of these")])
+                ApiError::Validation(vec![crate::http::FieldError::new(
+                    fields,
+                    "give exactly one of these",
+                )])
             }
             other => ApiError::internal(other),
         }
@@ -107,7 +123,11 @@ impl<'a> PiiService<'a> {
     }
 
     /// Every entity found, with offsets into the text (or into each field's string).
-    pub async fn detect(&self, input: PiiInput, options: DetectOptions) -> Result<Vec<Entity>, PiiServiceError> {
+    pub async fn detect(
+        &self,
+        input: PiiInput,
+        options: DetectOptions,
+    ) -> Result<Vec<Entity>, PiiServiceError> {
         run_engine(input.size_hint(), move || match &input {
             PiiInput::Text(text) => Detector::shared().detect_text(text, &options),
             PiiInput::Record(record) => Detector::shared().detect_record(record, &options),
@@ -164,7 +184,11 @@ impl<'a> PiiService<'a> {
                 .map(|out| (PiiOutput::Record(out.record), out.restored, out.failed)),
         })
         .await;
-        let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failure };
+        let outcome = if result.is_ok() {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
         let audit = AuditSink::new(self.ports.table.clone(), self.ports.clock.clone());
         let event = audit
             .event("pii.deanonymize", outcome, origin)?
@@ -188,7 +212,10 @@ impl<'a> PiiService<'a> {
             _ => return Err(PiiServiceError::OneOf("schema, dataset_id")),
         };
         let size = records.len().saturating_mul(64);
-        run_engine(size, move || SchemaValidator::compile(&schema)?.validate_many(&records)).await
+        run_engine(size, move || {
+            SchemaValidator::compile(&schema)?.validate_many(&records)
+        })
+        .await
     }
 
     fn key_store(&self) -> PiiKeyStore {

@@ -46,7 +46,9 @@ impl Cursor {
         if raw.len() > 8192 {
             return Err(StoreError::InvalidCursor);
         }
-        let json = URL_SAFE_NO_PAD.decode(raw).map_err(|_| StoreError::InvalidCursor)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(raw)
+            .map_err(|_| StoreError::InvalidCursor)?;
         serde_json::from_slice(&json).map_err(|_| StoreError::InvalidCursor)
     }
 }

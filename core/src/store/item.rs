@@ -25,7 +25,9 @@ impl Key {
             return Err(StoreError::Invalid("pk and sk must not be empty".into()));
         }
         if self.pk.len() > 1024 || self.sk.len() > 1024 {
-            return Err(StoreError::Invalid("pk and sk are at most 1024 bytes".into()));
+            return Err(StoreError::Invalid(
+                "pk and sk are at most 1024 bytes".into(),
+            ));
         }
         Ok(())
     }
@@ -86,8 +88,14 @@ impl Item {
         if let Some(gsi1) = &self.gsi1 {
             gsi1.check()?;
         }
-        if let Some(name) = self.attrs.keys().find(|k| RESERVED_ATTRIBUTES.contains(&k.as_str())) {
-            return Err(StoreError::Invalid(format!("attribute name {name:?} is reserved")));
+        if let Some(name) = self
+            .attrs
+            .keys()
+            .find(|k| RESERVED_ATTRIBUTES.contains(&k.as_str()))
+        {
+            return Err(StoreError::Invalid(format!(
+                "attribute name {name:?} is reserved"
+            )));
         }
         Ok(())
     }

@@ -138,10 +138,19 @@ pub struct Page {
 /// One write of a transaction.
 #[derive(Debug, Clone)]
 pub enum TxOp {
-    Put { item: Item, condition: Condition },
-    Delete { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        key: Key,
+        condition: Condition,
+    },
     /// Writes nothing; only requires the condition of another item.
-    Check { key: Key, condition: Condition },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl TxOp {

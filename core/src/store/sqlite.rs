@@ -12,7 +12,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavio
 use serde_json::{Map, Value};
 
 use super::{
-    Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, Table, TxOp, check_transaction,
+    Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, Table, TxOp,
+    check_transaction,
 };
 use crate::clock::Clock;
 
@@ -89,9 +90,12 @@ impl SqliteTable {
 }
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(StoreError::backend)?;
-    conn.busy_timeout(Duration::from_secs(10)).map_err(StoreError::backend)?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(StoreError::backend)?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
         .map_err(StoreError::backend)?;
     Ok(conn)
@@ -118,7 +122,8 @@ fn parse_attrs((mut item, json): (Item, String)) -> Result<Item, StoreError> {
 
 fn read(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM items WHERE pk = ?1 AND sk = ?2");
-    conn.query_row(&sql, params![key.pk, key.sk], item_from_row)
+    conn.prepare_cached(&sql)
+        .and_then(|mut stmt| stmt.query_row(params![key.pk, key.sk], item_from_row))
         .optional()
         .map_err(StoreError::backend)?
         .map(parse_attrs)
@@ -137,10 +142,13 @@ fn holds(current: Option<&Item>, condition: Condition, now: i64) -> bool {
 
 fn write(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     let attrs = serde_json::to_string(&item.attrs).map_err(StoreError::backend)?;
-    let version = i64::try_from(item.version).map_err(|_| StoreError::Invalid("version too large".into()))?;
-    conn.execute(
-        &format!("INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-        params![
+    let version =
+        i64::try_from(item.version).map_err(|_| StoreError::Invalid("version too large".into()))?;
+    conn.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    ))
+    .and_then(|mut stmt| {
+        stmt.execute(params![
             item.key.pk,
             item.key.sk,
             item.gsi1.as_ref().map(|k| &k.pk),
@@ -148,15 +156,18 @@ fn write(conn: &Connection, item: &Item) -> Result<(), StoreError> {
             item.expires_at,
             version,
             attrs
-        ],
-    )
+        ])
+    })
     .map_err(StoreError::backend)?;
     Ok(())
 }
 
 fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk])
-        .map_err(StoreError::backend)?;
+    conn.execute(
+        "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+        params![key.pk, key.sk],
+    )
+    .map_err(StoreError::backend)?;
     Ok(())
 }
 
@@ -183,12 +194,20 @@ fn query_sql(query: &Query) -> Result<(String, Vec<rusqlite::types::Value>), Sto
             args.push(V::Text(prefix.clone()));
         }
         SortRange::Between(from, to) => {
-            sql.push_str(&format!(" AND {sk_col} BETWEEN ?{} AND ?{}", args.len() + 1, args.len() + 2));
+            sql.push_str(&format!(
+                " AND {sk_col} BETWEEN ?{} AND ?{}",
+                args.len() + 1,
+                args.len() + 2
+            ));
             args.push(V::Text(from.clone()));
             args.push(V::Text(to.clone()));
         }
     }
-    let (cmp, order) = if query.descending { ("<", "DESC") } else { (">", "ASC") };
+    let (cmp, order) = if query.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
     if let Some(cursor) = &query.cursor {
         let key = cursor.key();
         match query.index {
@@ -199,7 +218,12 @@ fn query_sql(query: &Query) -> Result<(String, Vec<rusqlite::types::Value>), Sto
             Index::Gsi1 => {
                 let gsi = cursor.gsi1_key().ok_or(StoreError::InvalidCursor)?;
                 let n = args.len();
-                sql.push_str(&format!(" AND (gsi1sk, pk, sk) {cmp} (?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
+                sql.push_str(&format!(
+                    " AND (gsi1sk, pk, sk) {cmp} (?{}, ?{}, ?{})",
+                    n + 1,
+                    n + 2,
+                    n + 3
+                ));
                 args.extend([V::Text(gsi.sk), V::Text(key.pk), V::Text(key.sk)]);
             }
         }
@@ -229,7 +253,9 @@ impl Table for SqliteTable {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(StoreError::backend)?;
-            if condition != Condition::None && !holds(read(&tx, &item.key)?.as_ref(), condition, now) {
+            if condition != Condition::None
+                && !holds(read(&tx, &item.key)?.as_ref(), condition, now)
+            {
                 return Err(StoreError::ConditionFailed);
             }
             write(&tx, &item)?;
@@ -292,9 +318,12 @@ impl Table for SqliteTable {
             for (index, op) in ops.iter().enumerate() {
                 let (key, condition) = match op {
                     TxOp::Put { item, condition } => (&item.key, *condition),
-                    TxOp::Delete { key, condition } | TxOp::Check { key, condition } => (key, *condition),
+                    TxOp::Delete { key, condition } | TxOp::Check { key, condition } => {
+                        (key, *condition)
+                    }
                 };
-                if condition != Condition::None && !holds(read(&tx, key)?.as_ref(), condition, now) {
+                if condition != Condition::None && !holds(read(&tx, key)?.as_ref(), condition, now)
+                {
                     failed.push(index);
                 }
             }

@@ -35,7 +35,13 @@ pub async fn embedded() -> Backends {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::starting_now();
     Backends {
-        table: Arc::new(SqliteTable::open(dir.path().join("table.sqlite3"), clock.clone() as Arc<dyn Clock>).unwrap()),
+        table: Arc::new(
+            SqliteTable::open(
+                dir.path().join("table.sqlite3"),
+                clock.clone() as Arc<dyn Clock>,
+            )
+            .unwrap(),
+        ),
         blobs: Arc::new(FsBlobs::open(dir.path().join("blobs")).unwrap()),
         keys: Arc::new(LocalKeyRing::open(dir.path().join("master.key")).unwrap()),
         clock,
@@ -66,13 +72,22 @@ pub fn aws_settings() -> Settings {
 
 pub async fn aws() -> Backends {
     let settings = aws_settings();
-    coffer_core::aws::bootstrap(&settings).await.expect("bootstrap the emulator");
+    coffer_core::aws::bootstrap(&settings)
+        .await
+        .expect("bootstrap the emulator");
     let config = coffer_core::aws::sdk_config(&settings).await;
     let clock = ManualClock::starting_now();
     Backends {
-        table: Arc::new(DynamoTable::new(&config, settings.table.clone(), clock.clone() as Arc<dyn Clock>)),
+        table: Arc::new(DynamoTable::new(
+            &config,
+            settings.table.clone(),
+            clock.clone() as Arc<dyn Clock>,
+        )),
         blobs: Arc::new(S3Blobs::new(&config, settings.bucket.clone())),
-        keys: Arc::new(KmsKeyRing::new(&config, settings.kms_key_id.clone().unwrap_or_default())),
+        keys: Arc::new(KmsKeyRing::new(
+            &config,
+            settings.kms_key_id.clone().unwrap_or_default(),
+        )),
         clock,
         ns: namespace(),
         _dir: None,

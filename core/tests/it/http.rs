@@ -41,7 +41,8 @@ fn spawn_app(table_plan: Option<FaultPlan>) -> TestApp {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut ports = Ports::embedded(&settings, clock.clone()).unwrap();
     if let Some(plan) = table_plan {
-        let table: Arc<dyn Table> = Arc::new(SqliteTable::open(dir.path().join("t.sqlite3"), clock).unwrap());
+        let table: Arc<dyn Table> =
+            Arc::new(SqliteTable::open(dir.path().join("t.sqlite3"), clock).unwrap());
         ports.table = Arc::new(Faulty::new(table, plan));
     }
     TestApp {
@@ -55,7 +56,8 @@ async fn send(app: &TestApp, request: Request<Body>) -> (StatusCode, axum::http:
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
     (status, headers, body)
 }
 
@@ -64,7 +66,10 @@ fn get(uri: &str) -> Request<Body> {
 }
 
 fn post(uri: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(uri).header(header::CONTENT_TYPE, content_type).body(body.into()).unwrap()
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .unwrap()
 }
 
 #[tokio::test]
@@ -73,7 +78,14 @@ async fn health_answers_ok_with_a_request_id() {
     let (status, headers, body) = send(&app, get("/v1/health")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, serde_json::json!({"status": "ok"}));
-    assert!(headers.get("x-request-id").unwrap().to_str().unwrap().starts_with("req_"));
+    assert!(
+        headers
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("req_")
+    );
 }
 
 #[tokio::test]
@@ -91,13 +103,19 @@ async fn readiness_names_the_dependency_that_failed() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
     assert_eq!(body["failed"], serde_json::json!(["table"]));
-    assert!(!body.to_string().contains("injected"), "no internals in the body: {body}");
+    assert!(
+        !body.to_string().contains("injected"),
+        "no internals in the body: {body}"
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_route_is_a_404_problem_document() {
     let app = spawn_app(None);
-    let request = Request::get("/v1/nope").header("x-request-id", "client-id-1").body(Body::empty()).unwrap();
+    let request = Request::get("/v1/nope")
+        .header("x-request-id", "client-id-1")
+        .body(Body::empty())
+        .unwrap();
     let (status, headers, body) = send(&app, request).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
@@ -111,15 +129,27 @@ async fn an_unknown_route_is_a_404_problem_document() {
 #[tokio::test]
 async fn a_forged_request_id_is_replaced() {
     let app = spawn_app(None);
-    let request = Request::get("/v1/health").header("x-request-id", "bad id\" injected").body(Body::empty()).unwrap();
+    let request = Request::get("/v1/health")
+        .header("x-request-id", "bad id\" injected")
+        .body(Body::empty())
+        .unwrap();
     let (_, headers, _) = send(&app, request).await;
-    assert!(headers["x-request-id"].to_str().unwrap().starts_with("req_"));
+    assert!(
+        headers["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req_")
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_method_is_a_405_problem_document() {
     let app = spawn_app(None);
-    let (status, _, body) = send(&app, Request::delete("/v1/health").body(Body::empty()).unwrap()).await;
+    let (status, _, body) = send(
+        &app,
+        Request::delete("/v1/health").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body["type"], "/problems/method-not-allowed");
 }
@@ -127,7 +157,15 @@ async fn a_wrong_method_is_a_405_problem_document() {
 #[tokio::test]
 async fn the_json_extractor_takes_a_valid_body() {
     let app = spawn_app(None);
-    let (status, _, body) = send(&app, post("/v1/test/echo", "application/json; charset=utf-8", r#"{"name":"x"}"#)).await;
+    let (status, _, body) = send(
+        &app,
+        post(
+            "/v1/test/echo",
+            "application/json; charset=utf-8",
+            r#"{"name":"x"}"#,
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, "x");
 }
@@ -136,10 +174,34 @@ async fn the_json_extractor_takes_a_valid_body() {
 async fn the_json_extractor_refuses_bad_bodies_with_the_right_status() {
     let app = spawn_app(None);
     let cases = [
-        (post("/v1/test/echo", "text/plain", r#"{"name":"x"}"#), 415, "unsupported-media-type"),
-        (post("/v1/test/echo", "application/json", "{\"name\":"), 400, "bad-request"),
-        (post("/v1/test/echo", "application/json", r#"{"name":"x","admin":true}"#), 422, "validation"),
-        (post("/v1/test/echo", "application/json", format!(r#"{{"name":"{}"}}"#, "x".repeat(2000))), 413, "payload-too-large"),
+        (
+            post("/v1/test/echo", "text/plain", r#"{"name":"x"}"#),
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            post("/v1/test/echo", "application/json", "{\"name\":"),
+            400,
+            "bad-request",
+        ),
+        (
+            post(
+                "/v1/test/echo",
+                "application/json",
+                r#"{"name":"x","admin":true}"#,
+            ),
+            422,
+            "validation",
+        ),
+        (
+            post(
+                "/v1/test/echo",
+                "application/json",
+                format!(r#"{{"name":"{}"}}"#, "x".repeat(2000)),
+            ),
+            413,
+            "payload-too-large",
+        ),
     ];
     for (request, want, kind) in cases {
         let (status, headers, body) = send(&app, request).await;
@@ -147,8 +209,21 @@ async fn the_json_extractor_refuses_bad_bodies_with_the_right_status() {
         assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
         assert_eq!(body["type"], format!("/problems/{kind}"));
     }
-    let (_, _, body) = send(&app, post("/v1/test/echo", "application/json", r#"{"name":"x","admin":true}"#)).await;
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("unknown field"));
+    let (_, _, body) = send(
+        &app,
+        post(
+            "/v1/test/echo",
+            "application/json",
+            r#"{"name":"x","admin":true}"#,
+        ),
+    )
+    .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field")
+    );
 }
 
 #[tokio::test]

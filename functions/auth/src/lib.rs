@@ -1,7 +1,96 @@
-//! The `auth` function: identity routes (being written).
+//! The `auth` function: identity routes (API.md, "Identity"). Each handler extracts parsed input
+//! and the caller, calls [`AuthService`], and turns the result into a reply; the rules live in
+//! `coffer_core::auth`.
+//!
+//! | route | module |
+//! |---|---|
+//! | `POST /v1/auth/register` | [`register`] |
+//! | `POST /v1/auth/login`, `POST /v1/auth/logout` | [`login`] |
+//! | `GET /v1/auth/me`, `PUT /v1/users/me` | [`profile`] |
+//! | `GET /v1/auth/sessions`, `DELETE /v1/auth/sessions/{id}` | [`sessions`] |
+//! | `POST /v1/auth/password` | [`password`] |
+//! | `POST /v1/auth/email/verify/request`, `.../confirm` | [`verification`] |
+//! | `POST /v1/auth/password/reset/request`, `.../confirm` | [`reset`] |
 
+pub mod login;
+pub mod password;
+pub mod profile;
+pub mod register;
+pub mod reset;
+pub mod service;
+pub mod sessions;
+pub mod verification;
+pub mod views;
+
+use std::sync::Arc;
+
+use axum::Extension;
+use coffer_core::auth::AuthService;
 use coffer_core::http::RouteGroup;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+pub use service::{Auth, AuthHandle};
+
+/// The security schemes that authenticated routes name: `session` (bearer) and `session_cookie`.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    modifiers(&SessionSchemes),
+    tags((name = "identity", description = "Registration, login, sessions, profile, passwords, email verification")),
+)]
+pub struct AuthDoc;
+
+#[derive(Debug)]
+struct SessionSchemes;
+
+impl Modify for SessionSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A session token from POST /v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "coffer_session",
+                "The session cookie a `web` login sets (HttpOnly, Secure, SameSite=Lax)",
+            ))),
+        );
+    }
+}
+
+/// This function's routes; the [`AuthService`] is built on the first request that needs it and
+/// kept for the life of the process (one per cold start on Lambda).
 pub fn routes() -> RouteGroup {
-    RouteGroup::new()
+    routes_with(AuthHandle::default())
+}
+
+/// The routes over a service built by the caller (tests and benches reach into it).
+pub fn routes_with_service(service: Arc<AuthService>) -> RouteGroup {
+    routes_with(AuthHandle::ready(service))
+}
+
+fn routes_with(handle: AuthHandle) -> RouteGroup {
+    OpenApiRouter::with_openapi(AuthDoc::openapi())
+        .routes(routes!(register::register))
+        .routes(routes!(login::login))
+        .routes(routes!(login::logout))
+        .routes(routes!(profile::me))
+        .routes(routes!(profile::update_me))
+        .routes(routes!(sessions::list_sessions))
+        .routes(routes!(sessions::revoke_session))
+        .routes(routes!(password::change_password))
+        .routes(routes!(verification::request_verification))
+        .routes(routes!(verification::confirm_verification))
+        .routes(routes!(reset::request_reset))
+        .routes(routes!(reset::confirm_reset))
+        .route_layer(Extension(handle))
 }

@@ -12,7 +12,10 @@ use serde_json::Value;
 const MARGIN: Duration = Duration::from_secs(5);
 
 /// Handles one scheduled event.
-pub async fn handle(ports: &Ports, event: LambdaEvent<EventBridgeEvent<Value>>) -> Result<CleanupReport, lambda_runtime::Error> {
+pub async fn handle(
+    ports: &Ports,
+    event: LambdaEvent<EventBridgeEvent<Value>>,
+) -> Result<CleanupReport, lambda_runtime::Error> {
     let deadline = instant_of(event.context.deadline);
     tracing::info!(source = %event.payload.source, "cleanup started");
     Ok(cleanup::run(ports, deadline, MARGIN).await?)

@@ -9,7 +9,10 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
 fn scheduled_event(deadline_in_ms: u64) -> LambdaEvent<EventBridgeEvent<Value>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/cleanup/scheduled.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/cleanup/scheduled.json"
+    );
     let payload = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut context = Context::default();
     let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() as u64 * 1000;
@@ -21,29 +24,44 @@ fn scheduled_event(deadline_in_ms: u64) -> LambdaEvent<EventBridgeEvent<Value>> 
 async fn a_scheduled_run_purges_expired_items_and_keeps_live_ones() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::starting_now();
-    let ports = Ports::embedded(&Settings::embedded(dir.path()), clock.clone() as Arc<dyn Clock>).unwrap();
+    let ports = Ports::embedded(
+        &Settings::embedded(dir.path()),
+        clock.clone() as Arc<dyn Clock>,
+    )
+    .unwrap();
     let now = clock.unix();
     for i in 0..250 {
         let item = Item::new(Key::new("session", format!("s{i}"))).with_expiry(now - 1);
         ports.table.put(item, Condition::None).await.unwrap();
     }
     let live = Item::new(Key::new("session", "live")).with_expiry(now + 60);
-    ports.table.put(live.clone(), Condition::None).await.unwrap();
+    ports
+        .table
+        .put(live.clone(), Condition::None)
+        .await
+        .unwrap();
 
-    let report = coffer_function_cleanup::handle(&ports, scheduled_event(60_000)).await.unwrap();
+    let report = coffer_function_cleanup::handle(&ports, scheduled_event(60_000))
+        .await
+        .unwrap();
     assert_eq!(report.expired_items, 250);
     assert!(!report.out_of_time);
     assert_eq!(ports.table.get(&live.key).await.unwrap(), Some(live));
 
     // Running again finds nothing: the run is idempotent.
-    let again = coffer_function_cleanup::handle(&ports, scheduled_event(60_000)).await.unwrap();
+    let again = coffer_function_cleanup::handle(&ports, scheduled_event(60_000))
+        .await
+        .unwrap();
     assert_eq!(again.expired_items, 0);
 }
 
 #[tokio::test]
 async fn a_run_without_time_left_stops_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::embedded(&Settings::embedded(dir.path()), ManualClock::starting_now()).unwrap();
-    let report = coffer_function_cleanup::handle(&ports, scheduled_event(1_000)).await.unwrap();
+    let ports =
+        Ports::embedded(&Settings::embedded(dir.path()), ManualClock::starting_now()).unwrap();
+    let report = coffer_function_cleanup::handle(&ports, scheduled_event(1_000))
+        .await
+        .unwrap();
     assert!(report.out_of_time);
 }

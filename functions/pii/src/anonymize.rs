@@ -76,10 +76,18 @@ pub async fn anonymize(
     let input = PiiInput::from_parts(request.text, request.record)?;
     let caller = caller.ok();
     let (output, changes) = PiiService::new(&state.ports)
-        .anonymize(input, request.operators, caller.as_ref().map(|c| &c.user_id))
+        .anonymize(
+            input,
+            request.operators,
+            caller.as_ref().map(|c| &c.user_id),
+        )
         .await?;
     let (text, record) = split(output);
-    Ok(Json(AnonymizeResponse { text, record, changes }))
+    Ok(Json(AnonymizeResponse {
+        text,
+        record,
+        changes,
+    }))
 }
 
 /// Reverses the tokens that `tokenize` made; audited.

@@ -18,17 +18,35 @@ async fn the_local_server_answers_health_readiness_and_404_over_http() {
     let (base, _stop, _dir) = start().await;
     let client = reqwest::Client::new();
 
-    let health = client.get(format!("{base}/v1/health")).send().await.unwrap();
+    let health = client
+        .get(format!("{base}/v1/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     assert!(health.headers().contains_key("x-request-id"));
-    assert_eq!(health.json::<serde_json::Value>().await.unwrap(), serde_json::json!({"status": "ok"}));
+    assert_eq!(
+        health.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"status": "ok"})
+    );
 
-    let ready = client.get(format!("{base}/v1/health/ready")).send().await.unwrap();
+    let ready = client
+        .get(format!("{base}/v1/health/ready"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
 
-    let missing = client.get(format!("{base}/v1/missing")).send().await.unwrap();
+    let missing = client
+        .get(format!("{base}/v1/missing"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
-    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
     let problem: serde_json::Value = missing.json().await.unwrap();
     assert_eq!(problem["type"], "/problems/not-found");
     assert!(problem["request_id"].as_str().unwrap().starts_with("req_"));
@@ -37,6 +55,11 @@ async fn the_local_server_answers_health_readiness_and_404_over_http() {
 #[tokio::test]
 async fn the_local_server_documents_every_function_in_one_openapi_document() {
     let (base, _stop, _dir) = start().await;
-    let doc: serde_json::Value = reqwest::get(format!("{base}/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = reqwest::get(format!("{base}/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["paths"]["/v1/health"].is_object());
 }

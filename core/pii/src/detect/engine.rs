@@ -3,11 +3,17 @@
 //! goes to its family's validator, and a rejected match may fall back to a family that starts at
 //! the same place.
 
-use regex_automata::meta::{BuildError, Regex};
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
+
+use regex_automata::hybrid::dfa;
+use regex_automata::hybrid::regex::{Cache, Regex};
+use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, PatternID};
+use regex_automata::{Anchored, Input, Match, PatternID};
 
 use super::recognizers::{aws, card, date, email, iban, ids, ip, jwt, mac, person, phone, secret, ssn, url, wallet};
+use super::context::{ContextMatcher, KwHit};
 use super::scan::{Hit, Scan};
 
 /// Families of candidates, in priority order (the order of the patterns).
@@ -33,7 +39,7 @@ pub(crate) enum Family {
     Person,
 }
 
-const FAMILIES: [Family; 18] = [
+pub(crate) const FAMILIES: [Family; 18] = [
     Family::Jwt,
     Family::KnownSecret,
     Family::Url,
@@ -55,7 +61,7 @@ const FAMILIES: [Family; 18] = [
 ];
 
 impl Family {
-    fn pattern(self) -> String {
+    pub(crate) fn pattern(self) -> String {
         match self {
             Self::Jwt => jwt::PATTERN.into(),
             Self::KnownSecret => secret::KNOWN_PATTERN.into(),
@@ -117,67 +123,82 @@ impl Family {
     }
 }
 
-/// The compiled automaton.
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// The compiled automaton: a lazy DFA (forward and reverse), with a pool of per-thread caches
+/// so its states, once built, are reused by every later search on that thread.
 pub(crate) struct Engine {
-    re: Regex,
+    pub(crate) re: Arc<Regex>,
+    caches: Pool<Cache, CacheFn>,
 }
 
 impl Engine {
-    pub(crate) fn new() -> Result<Self, BuildError> {
+    pub(crate) fn new() -> Result<Self, Box<regex_automata::hybrid::BuildError>> {
         let patterns: Vec<String> = FAMILIES.iter().map(|f| f.pattern()).collect();
         let re = Regex::builder()
             // ASCII classes and ASCII word boundaries: every pattern matches ASCII only, so match
             // offsets always fall on character boundaries, and the lazy DFA never has to give
             // up on non-ASCII text the way a Unicode \b would.
             .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .configure(Regex::config().utf8_empty(false))
-            .build_many(&patterns)?;
-        Ok(Self { re })
+            .dfa(
+                dfa::Config::new()
+                    .starts_for_each_pattern(true)
+                    .cache_capacity(8 * 1024 * 1024)
+                    // Never give up for the (much slower) NFA: the states fit the cache.
+                    .minimum_cache_clear_count(None),
+            )
+            .build_many(&patterns)
+            .map_err(Box::new)?;
+        let re = Arc::new(re);
+        let for_pool = Arc::clone(&re);
+        let create: CacheFn = Box::new(move || for_pool.create_cache());
+        Ok(Self {
+            re,
+            caches: Pool::new(create),
+        })
+    }
+
+    fn search(&self, cache: &mut Cache, input: &Input<'_>) -> Option<Match> {
+        // The DFA only quits on bytes it was told to (none) or when giving up (disabled), so an
+        // error cannot happen; treat one as "no more matches" rather than panic.
+        self.re.try_search(cache, input).ok().flatten()
     }
 
     /// All hits of at least `min_score` in the text, left to right, not overlapping.
-    pub(crate) fn scan(&self, scan: &Scan<'_>, min_score: f32) -> Vec<Hit> {
+    ///
+    /// The automaton runs anchored at each plausible start (see [`starts`]): an anchored search
+    /// needs no reverse pass to find where the match began, and skipping ordinary lower-case
+    /// words saves most of the work on prose.
+    pub(crate) fn scan(&self, scan: &Scan<'_>, starts: &[usize], min_score: f32) -> Vec<Hit> {
         let hay = scan.bytes;
         let mut hits = Vec::new();
-        let mut at = 0;
-        while at < hay.len() {
-            let input = Input::new(hay).range(at..);
-            let Some(m) = self.re.search(&input) else {
-                break;
+        let mut cache = self.caches.get();
+        let mut covered = 0;
+        for &s in starts {
+            if s < covered {
+                continue;
+            }
+            let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
+            let Some(m) = self.search(&mut cache, &input) else {
+                continue;
             };
             let family = FAMILIES[m.pattern().as_usize()];
-            let (s, e) = (m.start(), m.end());
-            let mut hit = family.classify(scan, s, e).filter(|h| h.score >= min_score);
+            let mut hit = family.classify(scan, s, m.end()).filter(|h| h.score >= min_score);
             if hit.is_none() {
-                hit = self.fallback(scan, family, s, min_score);
+                hit = self.fallback(&mut cache, scan, family, s, min_score);
             }
-            match hit {
-                Some(h) => {
-                    hits.push(h);
-                    at = h.end.max(s + 1);
-                }
-                None if family == Family::Person => {
-                    // Resume at the run's last word, which may start something else
-                    // ("Born January 5, 1990").
-                    at = scan.text[s..e]
-                        .rfind([' ', '\t'])
-                        .map_or(s + 1, |i| s + i + 1);
-                }
-                None => at = s + 1,
-            }
-            // Every pattern starts on an ASCII byte, so `at` stays on a char boundary except
-            // after s + 1 inside a multi-byte char, which cannot happen for ASCII `s`.
-            while at < hay.len() && !scan.text.is_char_boundary(at) {
-                at += 1;
+            if let Some(h) = hit {
+                hits.push(h);
+                covered = h.end;
             }
         }
         hits
     }
 
-    fn fallback(&self, scan: &Scan<'_>, family: Family, s: usize, min_score: f32) -> Option<Hit> {
+    fn fallback(&self, cache: &mut Cache, scan: &Scan<'_>, family: Family, s: usize, min_score: f32) -> Option<Hit> {
         for &f in family.fallbacks() {
             let input = Input::new(scan.bytes).range(s..).anchored(Anchored::Pattern(f.id()));
-            if let Some(m) = self.re.search(&input)
+            if let Some(m) = self.search(cache, &input)
                 && let Some(h) = f.classify(scan, m.start(), m.end())
                 && h.score >= min_score
             {
@@ -186,6 +207,142 @@ impl Engine {
         }
         None
     }
+}
+
+const ALNUM: u8 = 1;
+const DIGIT: u8 = 2;
+const UPPER: u8 = 4;
+const HEX: u8 = 8;
+/// Bytes that can be part of a token: printable ASCII except brackets, quotes and separators.
+const TOK: u8 = 16;
+
+/// Byte classes, so the start finder does one table load per byte.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if b.is_ascii_alphanumeric() {
+            c |= ALNUM;
+        }
+        if b.is_ascii_digit() {
+            c |= DIGIT;
+        }
+        if b.is_ascii_uppercase() {
+            c |= UPPER;
+        }
+        if b.is_ascii_hexdigit() {
+            c |= HEX;
+        }
+        if b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b',' | b';' | b'`') {
+            c |= TOK;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+fn class(b: u8) -> u8 {
+    CLASS[usize::from(b)]
+}
+
+/// The single pre-scan of a text: walks it token by token and word by word, and returns
+/// - the positions where a candidate may start, in order: the start of every word (a run of
+///   ASCII letters and digits) that could begin some pattern, and `+`, `(` before a digit, `::`.
+///   Lower-case words are skipped unless their token (the run of non-space characters) could be
+///   an address, a URL, a key or a month; digit groups that continue a number (`168` in
+///   `192.168.1.1`) are skipped too, since the number is tried from its first group;
+/// - the context words, looked up as the words go by.
+pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> (Vec<usize>, Vec<KwHit>) {
+    let mut out = Vec::with_capacity(16);
+    let mut kws = Vec::with_capacity(8);
+    let mut kw_end = 0;
+    let n = hay.len();
+    let next_is_digit = |i: usize| hay.get(i + 1).is_some_and(u8::is_ascii_digit);
+    let mut i = 0;
+    while i < n {
+        if class(hay[i]) & TOK == 0 {
+            if hay[i] == b'(' && next_is_digit(i) {
+                out.push(i);
+            }
+            i += 1;
+            continue;
+        }
+        // One token: its features decide for the lower-case words inside it.
+        let ts = i;
+        let (mut at, mut colon) = (false, false);
+        while i < n && class(hay[i]) & TOK != 0 {
+            at |= hay[i] == b'@';
+            colon |= hay[i] == b':';
+            i += 1;
+        }
+        let te = i;
+        let tok = &hay[ts..te];
+        let rich = tok.len() >= 12 || at || colon || tok.len() > 4 && tok[..4].eq_ignore_ascii_case(b"www.");
+        let mut j = ts;
+        while j < te {
+            let c = hay[j];
+            if class(c) & ALNUM == 0 {
+                let special = match c {
+                    b'+' => next_is_digit(j),
+                    b':' => hay.get(j + 1) == Some(&b':') && (j == 0 || class(hay[j - 1]) & HEX == 0 && hay[j - 1] != b':'),
+                    _ => false,
+                };
+                if special {
+                    out.push(j);
+                }
+                j += 1;
+                continue;
+            }
+            let ws = j;
+            let mut all = 0xff;
+            let mut any = 0;
+            while j < te && class(hay[j]) & ALNUM != 0 {
+                all &= class(hay[j]);
+                any |= class(hay[j]);
+                j += 1;
+            }
+            let plausible = if c.is_ascii_digit() {
+                // not the 2nd+ group of a number already tried from its first group
+                !(ws >= 2 && matches!(hay[ws - 1], b'.' | b'-' | b'/' | b':') && hay[ws - 2].is_ascii_digit())
+            } else if c.is_ascii_uppercase() {
+                true
+            } else {
+                let word = &hay[ws..j];
+                rich || any & DIGIT != 0
+                    // hex groups of MAC and IPv6 addresses
+                    || word.len() <= 4 && all & HEX != 0 && matches!(hay.get(j), Some(b':' | b'-' | b'.'))
+                    || is_month(word)
+            };
+            if plausible {
+                out.push(ws);
+            }
+            if c.is_ascii_alphabetic()
+                && ws >= kw_end
+                && let Some(h) = words.word_at(hay, ws, j)
+            {
+                kw_end = h.end;
+                kws.push(h);
+            }
+        }
+    }
+    (out, kws)
+}
+
+/// A month name or its abbreviation (three letters or more), any case.
+fn is_month(word: &[u8]) -> bool {
+    const MONTHS: [&[u8]; 12] = [
+        b"january", b"february", b"march", b"april", b"may", b"june", b"july", b"august", b"september", b"october",
+        b"november", b"december",
+    ];
+    if word.len() < 3 || word.len() > 9 || !matches!(word[0] | 0x20, b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd') {
+        return false;
+    }
+    MONTHS
+        .iter()
+        .any(|m| m.len() >= word.len() && m[..word.len()].eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]
@@ -198,5 +355,22 @@ mod tests {
             assert_eq!(*f as usize, i);
         }
         assert!(Engine::new().is_ok());
+    }
+
+    #[test]
+    fn starts_skip_plain_words_and_number_continuations() {
+        let text = b"the user (811) 702-4807 at 192.168.1.1 mail x@y.io born june 5 Sam www.a.io ::1 +44";
+        let got: Vec<&str> = prescan(text, &ContextMatcher::new())
+            .0
+            .into_iter()
+            .map(|s| std::str::from_utf8(&text[s..(s + 4).min(text.len())]).unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "(811", "811)", "702-", "192.", "x@y.", "y.io", "io b", "june", "5 Sa", "Sam ", "www.", "a.io", "io :", "::1 ",
+                "1 +4", "+44", "44"
+            ]
+        );
     }
 }

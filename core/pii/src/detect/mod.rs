@@ -78,7 +78,7 @@ impl Detector {
     pub fn new() -> Self {
         Self {
             engine: Engine::new().expect("PII patterns compile"),
-            context: ContextMatcher::new().expect("context words compile"),
+            context: ContextMatcher::new(),
             names: Names::new(),
         }
     }
@@ -128,9 +128,10 @@ impl Detector {
 
     /// Hits of one string, resolved, at least `opts.min_score`.
     pub(crate) fn hits(&self, text: &str, field_kinds: u32, opts: &DetectOptions) -> Vec<Hit> {
-        let scan = Scan::new(text, &self.names, &self.context, field_kinds);
+        let (starts, keywords) = engine::prescan(text.as_bytes(), &self.context);
+        let scan = Scan::new(text, &self.names, keywords, field_kinds);
         let min = opts.min_score.clamp(0.0, 1.0);
-        resolve::resolve(self.engine.scan(&scan, min))
+        resolve::resolve(self.engine.scan(&scan, &starts, min))
     }
 }
 
@@ -144,3 +145,8 @@ fn to_entity(h: Hit, field: Option<String>) -> Entity {
         field,
     }
 }
+
+#[cfg(test)]
+mod heldout_tests;
+#[cfg(test)]
+mod perf_probe;

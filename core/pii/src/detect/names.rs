@@ -1,7 +1,8 @@
 //! Name lists for the PERSON recognizer, embedded in the binary (US Census 1990, public domain;
 //! see `data/NOTICE.md`), plus the small word lists that keep ordinary words from passing as names.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 static FIRST: &str = include_str!("../../data/first_names.txt");
 static LAST: &str = include_str!("../../data/last_names.txt");
@@ -28,8 +29,8 @@ const ORG_PLACE: &[&str] = &[
     "INC", "LLC", "LTD", "CORP", "CORPORATION", "COMPANY", "CO", "GROUP", "FOUNDATION",
     "UNIVERSITY", "COLLEGE", "SCHOOL", "ACADEMY", "HOSPITAL", "CLINIC", "BANK", "CHURCH", "CENTER",
     "CENTRE", "INSTITUTE", "ASSOCIATION", "PARTNERS", "HOLDINGS", "SERVICES", "SOLUTIONS",
-    "SYSTEMS", "TECHNOLOGIES", "LABS", "STREET", "ST", "AVENUE", "AVE", "ROAD", "RD", "LANE",
-    "DRIVE", "BOULEVARD", "BLVD", "WAY", "COURT", "PLACE", "SQUARE", "PARK", "HALL", "BRIDGE",
+    "SYSTEMS", "TECHNOLOGIES", "LABS", "STREET", "ST", "AVENUE", "AVE", "ROAD", "RD",
+    "DRIVE", "BOULEVARD", "BLVD", "WAY", "COURT", "PLACE", "SQUARE", "BRIDGE",
     "STATION", "AIRPORT", "RIVER", "LAKE", "MOUNTAIN", "MOUNT", "BEACH", "COUNTY", "CITY", "STATE",
     "BAY", "ISLAND", "VALLEY", "HEIGHTS", "HILLS", "SPRINGS", "FALLS", "HARBOR", "PORT", "TOWER",
     "BUILDING", "PLAZA", "MALL", "MARKET", "HOTEL", "INN", "RESTAURANT", "CAFE", "BAR", "GRILL",
@@ -56,7 +57,8 @@ const ORG_PLACE: &[&str] = &[
 /// sentence openers and labels.
 const COMMON: &[&str] = &[
     // calendar
-    "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER",
+    // (April, May, June and August are first names too: see AMBIGUOUS_FIRST)
+    "JANUARY", "FEBRUARY", "MARCH", "JULY", "SEPTEMBER",
     "OCTOBER", "NOVEMBER", "DECEMBER", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY",
     "SATURDAY", "SUNDAY", "CHRISTMAS", "EASTER", "THANKSGIVING", "HALLOWEEN",
     // function words and frequent sentence openers
@@ -69,7 +71,8 @@ const COMMON: &[&str] = &[
     "SEND", "SENT", "WIRE", "LOGIN", "LOG", "SIGN", "CALL", "CONTACT", "CUSTOMER", "CLIENT",
     "PATIENT", "USER", "ADMIN", "ACCOUNT", "ORDER", "INVOICE", "TICKET", "DEVICE", "NOTE", "NOTES",
     "SUBJECT", "TOTAL", "AMOUNT", "DATE", "TIME", "NAME", "ADDRESS", "PHONE", "EMAIL", "CARD",
-    "PAYMENT", "BILLING", "SHIPPING", "SUPPORT", "TEAM", "SALES", "HELP", "ERROR", "WARNING",
+    "PAYMENT", "BILLING", "SHIPPING", "SUPPORT", "SERVICE", "SERVICES", "PRODUCT", "PRODUCTS",
+    "WORLD", "UPDATE", "UPDATES", "NEWSLETTER", "WELCOME", "CONGRATULATIONS", "DEAL", "OFFER", "TEAM", "SALES", "HELP", "ERROR", "WARNING",
     "INFO", "DEBUG", "SUCCESS", "FAILED", "PENDING", "STATUS", "TOTAL", "SUMMARY", "REPORT",
     "CHAPTER", "SECTION", "PART", "PAGE", "FIGURE", "TABLE", "APPENDIX", "INTRODUCTION",
     "CONCLUSION", "ABSTRACT", "OVERVIEW", "DETAILS", "TERMS", "POLICY", "PRIVACY", "SECURITY",
@@ -91,13 +94,35 @@ pub(crate) const SUFFIXES: &[&str] = &[
     "Jr", "Sr", "II", "III", "IV", "MD", "PhD", "DDS", "DVM", "Esq", "RN", "CPA", "JD", "MBA",
 ];
 
-/// The lists, as sets of upper-case ASCII names.
+/// FNV-1a: the keys are short and fixed (our own lists), so a simple fast hash beats SipHash's
+/// flooding resistance, which buys nothing for a table that input cannot grow.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+const FIRST_BIT: u8 = 1;
+const LAST_BIT: u8 = 2;
+const AMBIGUOUS_BIT: u8 = 4;
+const ORG_PLACE_BIT: u8 = 8;
+const COMMON_BIT: u8 = 16;
+
+/// Every listed word (upper-case ASCII) with the lists it is on, as bits.
 pub(crate) struct Names {
-    first: HashSet<&'static str>,
-    last: HashSet<&'static str>,
-    ambiguous: HashSet<&'static str>,
-    org_place: HashSet<&'static str>,
-    common: HashSet<&'static str>,
+    words: HashMap<&'static str, u8, BuildHasherDefault<Fnv>>,
 }
 
 /// How a capitalized word relates to the name lists.
@@ -114,46 +139,49 @@ pub(crate) struct NameClass {
 
 impl Names {
     pub(crate) fn new() -> Self {
-        Self {
-            first: lines(FIRST),
-            last: lines(LAST),
-            ambiguous: AMBIGUOUS_FIRST.iter().copied().collect(),
-            org_place: ORG_PLACE.iter().copied().collect(),
-            common: COMMON.iter().copied().collect(),
+        let mut words: HashMap<&'static str, u8, BuildHasherDefault<Fnv>> = HashMap::default();
+        let lists: [(&mut dyn Iterator<Item = &'static str>, u8); 5] = [
+            (&mut lines(FIRST), FIRST_BIT),
+            (&mut lines(LAST), LAST_BIT),
+            (&mut AMBIGUOUS_FIRST.iter().copied(), AMBIGUOUS_BIT),
+            (&mut ORG_PLACE.iter().copied(), ORG_PLACE_BIT),
+            (&mut COMMON.iter().copied(), COMMON_BIT),
+        ];
+        for (list, bit) in lists {
+            for w in list {
+                *words.entry(w).or_default() |= bit;
+            }
         }
+        Self { words }
     }
 
     /// Looks a word up in every list, ignoring case. Words longer than any name are nobody's.
     pub(crate) fn classify(&self, word: &str) -> NameClass {
         let mut buf = [0u8; 24];
-        let none = NameClass {
-            first: false,
-            last: false,
-            ambiguous: false,
-            org_place: false,
-            common: false,
-        };
-        if word.len() > buf.len() || !word.is_ascii() {
-            return none;
-        }
-        let upper = &mut buf[..word.len()];
-        upper.copy_from_slice(word.as_bytes());
-        upper.make_ascii_uppercase();
-        let Ok(key) = std::str::from_utf8(upper) else {
-            return none;
+        let bits = if word.len() > buf.len() || !word.is_ascii() {
+            0
+        } else {
+            let upper = &mut buf[..word.len()];
+            upper.copy_from_slice(word.as_bytes());
+            upper.make_ascii_uppercase();
+            std::str::from_utf8(upper)
+                .ok()
+                .and_then(|k| self.words.get(k))
+                .copied()
+                .unwrap_or(0)
         };
         NameClass {
-            first: self.first.contains(key),
-            last: self.last.contains(key),
-            ambiguous: self.ambiguous.contains(key),
-            org_place: self.org_place.contains(key),
-            common: self.common.contains(key),
+            first: bits & FIRST_BIT != 0,
+            last: bits & LAST_BIT != 0,
+            ambiguous: bits & AMBIGUOUS_BIT != 0,
+            org_place: bits & ORG_PLACE_BIT != 0,
+            common: bits & COMMON_BIT != 0,
         }
     }
 }
 
-fn lines(s: &'static str) -> HashSet<&'static str> {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+fn lines(s: &'static str) -> impl Iterator<Item = &'static str> {
+    s.lines().map(str::trim).filter(|l| !l.is_empty())
 }
 
 #[cfg(test)]
@@ -163,7 +191,7 @@ mod tests {
     #[test]
     fn lists_are_embedded_and_case_blind() {
         let n = Names::new();
-        assert!(n.first.len() > 5000 && n.last.len() >= 20000);
+        assert!(n.words.len() > 20000);
         assert!(n.classify("Justin").first);
         assert!(n.classify("GONZALEZ").last);
         assert!(n.classify("April").ambiguous);

@@ -1,9 +1,7 @@
 //! What a recognizer sees while it classifies a candidate: the text, lazily found context words,
 //! and the context a record's field name gives.
 
-use std::cell::OnceCell;
-
-use super::context::{ContextMatcher, KwHit, kind, nearness};
+use super::context::{KwHit, kind, nearness};
 use super::names::Names;
 use crate::EntityType;
 
@@ -33,8 +31,7 @@ pub(crate) struct Scan<'a> {
     pub text: &'a str,
     pub bytes: &'a [u8],
     pub names: &'a Names,
-    matcher: &'a ContextMatcher,
-    keywords: OnceCell<Vec<KwHit>>,
+    keywords: Vec<KwHit>,
     /// Kinds (see [`kind`]) that the record field holding this text suggests.
     pub field_kinds: u32,
 }
@@ -45,20 +42,20 @@ pub(crate) const BEFORE: usize = 48;
 pub(crate) const AFTER: usize = 24;
 
 impl<'a> Scan<'a> {
-    pub(crate) fn new(text: &'a str, names: &'a Names, matcher: &'a ContextMatcher, field_kinds: u32) -> Self {
+    /// `keywords` are the context words of the whole text, in order (from the pre-scan).
+    pub(crate) fn new(text: &'a str, names: &'a Names, keywords: Vec<KwHit>, field_kinds: u32) -> Self {
         Self {
             text,
             bytes: text.as_bytes(),
             names,
-            matcher,
-            keywords: OnceCell::new(),
+            keywords,
             field_kinds,
         }
     }
 
-    /// Context words of the whole text, found on first use.
+    /// Context words of the whole text.
     pub(crate) fn keywords(&self) -> &[KwHit] {
-        self.keywords.get_or_init(|| self.matcher.find_all(self.bytes))
+        &self.keywords
     }
 
     /// How strongly the surroundings say `kinds` for `start..end` (0 to 1). A record field whose

@@ -16,7 +16,11 @@ fn key(b: &Backends, name: &str) -> String {
 }
 
 fn blob(bytes: &[u8]) -> Blob {
-    let metadata: Metadata = [("record".to_owned(), "rec_01".to_owned()), ("v".to_owned(), "2".to_owned())].into();
+    let metadata: Metadata = [
+        ("record".to_owned(), "rec_01".to_owned()),
+        ("v".to_owned(), "2".to_owned()),
+    ]
+    .into();
     Blob {
         bytes: bytes.to_vec(),
         content_type: "application/octet-stream".into(),
@@ -35,7 +39,10 @@ async fn put_then_get_and_head_return_what_was_stored(b: Backends) {
     assert_eq!(info.content_type, stored.content_type);
     assert_eq!(info.metadata, stored.metadata);
     let age = time::OffsetDateTime::now_utc() - info.last_modified;
-    assert!(age.whole_minutes().abs() < 5, "last_modified is about now: {age}");
+    assert!(
+        age.whole_minutes().abs() < 5,
+        "last_modified is about now: {age}"
+    );
 }
 
 async fn a_missing_blob_is_not_found_and_deleting_it_is_fine(b: Backends) {
@@ -58,8 +65,13 @@ async fn put_replaces_and_delete_removes(b: Backends) {
 }
 
 async fn list_pages_through_a_prefix_in_key_order(b: Backends) {
-    for name in ["p/c", "p/a", "p/b/1", "p/b/2", "p/d", "p/e", "p/f", "q/a", "pp"] {
-        b.blobs.put(&key(&b, name), blob(name.as_bytes())).await.unwrap();
+    for name in [
+        "p/c", "p/a", "p/b/1", "p/b/2", "p/d", "p/e", "p/f", "q/a", "pp",
+    ] {
+        b.blobs
+            .put(&key(&b, name), blob(name.as_bytes()))
+            .await
+            .unwrap();
     }
     let prefix = key(&b, "p/");
     let mut seen = Vec::new();
@@ -68,7 +80,11 @@ async fn list_pages_through_a_prefix_in_key_order(b: Backends) {
     loop {
         let page = b.blobs.list(&prefix, 3, cursor.as_deref()).await.unwrap();
         pages += 1;
-        seen.extend(page.items.iter().map(|e| e.key.trim_start_matches(&prefix).to_owned()));
+        seen.extend(
+            page.items
+                .iter()
+                .map(|e| e.key.trim_start_matches(&prefix).to_owned()),
+        );
         for entry in &page.items {
             assert!(entry.size > 0);
         }
@@ -79,21 +95,35 @@ async fn list_pages_through_a_prefix_in_key_order(b: Backends) {
     }
     assert_eq!(seen, ["a", "b/1", "b/2", "c", "d", "e", "f"]);
     assert_eq!(pages, 3);
-    assert!(matches!(b.blobs.list(&prefix, 0, None).await, Err(BlobError::InvalidCursor)));
+    assert!(matches!(
+        b.blobs.list(&prefix, 0, None).await,
+        Err(BlobError::InvalidCursor)
+    ));
 }
 
 async fn unsafe_keys_and_metadata_are_refused(b: Backends) {
     for bad in ["../escape", "/abs", "a//b", "sp ace"] {
-        assert!(matches!(b.blobs.put(bad, blob(b"x")).await, Err(BlobError::InvalidKey(_))), "{bad}");
+        assert!(
+            matches!(
+                b.blobs.put(bad, blob(b"x")).await,
+                Err(BlobError::InvalidKey(_))
+            ),
+            "{bad}"
+        );
     }
     let mut bad_meta = blob(b"x");
     bad_meta.metadata.insert("Upper Case".into(), "v".into());
-    assert!(matches!(b.blobs.put(&key(&b, "m"), bad_meta).await, Err(BlobError::InvalidMetadata)));
+    assert!(matches!(
+        b.blobs.put(&key(&b, "m"), bad_meta).await,
+        Err(BlobError::InvalidMetadata)
+    ));
 }
 
 async fn five_mebibyte_payloads_round_trip(b: Backends) {
     let k = key(&b, "big");
-    let bytes: Vec<u8> = (0..5 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let bytes: Vec<u8> = (0..5 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
     b.blobs.put(&k, blob(&bytes)).await.unwrap();
     assert_eq!(b.blobs.get(&k).await.unwrap().bytes, bytes);
     assert_eq!(b.blobs.head(&k).await.unwrap().size, bytes.len() as u64);

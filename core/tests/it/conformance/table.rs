@@ -47,81 +47,167 @@ async fn put_then_get_returns_the_same_item(b: Backends) {
 }
 
 async fn get_of_a_missing_key_is_none(b: Backends) {
-    assert_eq!(b.table.get(&Key::new(b.k("nobody"), "x")).await.unwrap(), None);
+    assert_eq!(
+        b.table.get(&Key::new(b.k("nobody"), "x")).await.unwrap(),
+        None
+    );
 }
 
 async fn must_not_exist_refuses_a_second_put(b: Backends) {
     let first = item(&b, "email", "unique").with_attr("owner", "a");
-    b.table.put(first.clone(), Condition::MustNotExist).await.unwrap();
+    b.table
+        .put(first.clone(), Condition::MustNotExist)
+        .await
+        .unwrap();
     let second = item(&b, "email", "unique").with_attr("owner", "b");
-    let err = b.table.put(second, Condition::MustNotExist).await.unwrap_err();
+    let err = b
+        .table
+        .put(second, Condition::MustNotExist)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::ConditionFailed), "{err:?}");
-    assert_eq!(b.table.get(&first.key).await.unwrap().unwrap().attrs["owner"], "a");
+    assert_eq!(
+        b.table.get(&first.key).await.unwrap().unwrap().attrs["owner"],
+        "a"
+    );
 }
 
 async fn version_equals_gives_optimistic_concurrency(b: Backends) {
     let v1 = item(&b, "doc", "1").with_version(1).with_attr("n", 1);
-    b.table.put(v1.clone(), Condition::MustNotExist).await.unwrap();
+    b.table
+        .put(v1.clone(), Condition::MustNotExist)
+        .await
+        .unwrap();
     let v2 = v1.clone().with_version(2).with_attr("n", 2);
-    b.table.put(v2.clone(), Condition::VersionEquals(1)).await.unwrap();
+    b.table
+        .put(v2.clone(), Condition::VersionEquals(1))
+        .await
+        .unwrap();
     // A writer that still holds version 1 loses.
     let stale = v1.clone().with_version(2).with_attr("n", 99);
-    let err = b.table.put(stale, Condition::VersionEquals(1)).await.unwrap_err();
+    let err = b
+        .table
+        .put(stale, Condition::VersionEquals(1))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::ConditionFailed));
     assert_eq!(b.table.get(&v1.key).await.unwrap().unwrap(), v2);
     // A missing item has no version.
-    let err = b.table.put(item(&b, "doc", "2"), Condition::VersionEquals(1)).await.unwrap_err();
+    let err = b
+        .table
+        .put(item(&b, "doc", "2"), Condition::VersionEquals(1))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::ConditionFailed));
 }
 
 async fn conditional_delete_checks_the_stored_item(b: Backends) {
     let it = item(&b, "del", "1").with_version(5);
-    let err = b.table.delete(&it.key, Condition::MustExist).await.unwrap_err();
+    let err = b
+        .table
+        .delete(&it.key, Condition::MustExist)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::ConditionFailed));
     b.table.delete(&it.key, Condition::None).await.unwrap();
     b.table.put(it.clone(), Condition::None).await.unwrap();
-    let err = b.table.delete(&it.key, Condition::VersionEquals(4)).await.unwrap_err();
+    let err = b
+        .table
+        .delete(&it.key, Condition::VersionEquals(4))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::ConditionFailed));
-    b.table.delete(&it.key, Condition::VersionEquals(5)).await.unwrap();
+    b.table
+        .delete(&it.key, Condition::VersionEquals(5))
+        .await
+        .unwrap();
     assert_eq!(b.table.get(&it.key).await.unwrap(), None);
 }
 
 async fn expired_items_are_invisible_and_replaceable(b: Backends) {
     let now = b.clock.unix();
-    let session = item(&b, "sess", "a").with_expiry(now + 10).with_gsi1(b.k("by-user"), "a");
-    b.table.put(session.clone(), Condition::MustNotExist).await.unwrap();
+    let session = item(&b, "sess", "a")
+        .with_expiry(now + 10)
+        .with_gsi1(b.k("by-user"), "a");
+    b.table
+        .put(session.clone(), Condition::MustNotExist)
+        .await
+        .unwrap();
     assert!(b.table.get(&session.key).await.unwrap().is_some());
 
     b.clock.advance(time::Duration::seconds(11));
     assert_eq!(b.table.get(&session.key).await.unwrap(), None);
-    assert!(b.table.query(&Query::partition(b.k("sess"))).await.unwrap().items.is_empty());
-    assert!(b.table.query(&Query::gsi1(b.k("by-user"))).await.unwrap().items.is_empty());
-    let err = b.table.put(session.clone(), Condition::MustExist).await.unwrap_err();
+    assert!(
+        b.table
+            .query(&Query::partition(b.k("sess")))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(
+        b.table
+            .query(&Query::gsi1(b.k("by-user")))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let err = b
+        .table
+        .put(session.clone(), Condition::MustExist)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::ConditionFailed));
-    let err = b.table.delete(&session.key, Condition::VersionEquals(1)).await.unwrap_err();
+    let err = b
+        .table
+        .delete(&session.key, Condition::VersionEquals(1))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::ConditionFailed));
 
     // An expired item counts as absent for a uniqueness rule.
-    let fresh = session.clone().with_expiry(b.clock.unix() + 60).with_attr("new", true);
-    b.table.put(fresh.clone(), Condition::MustNotExist).await.unwrap();
+    let fresh = session
+        .clone()
+        .with_expiry(b.clock.unix() + 60)
+        .with_attr("new", true);
+    b.table
+        .put(fresh.clone(), Condition::MustNotExist)
+        .await
+        .unwrap();
     assert_eq!(b.table.get(&session.key).await.unwrap(), Some(fresh));
 }
 
 async fn query_selects_by_prefix_and_range_in_both_orders(b: Backends) {
     let pk = b.k("orders");
     for sk in ["a#1", "a#2", "a#3", "ab#1", "b#1", "b#2"] {
-        b.table.put(Item::new(Key::new(&pk, sk)), Condition::None).await.unwrap();
+        b.table
+            .put(Item::new(Key::new(&pk, sk)), Condition::None)
+            .await
+            .unwrap();
     }
     let sks = |items: Vec<Item>| items.into_iter().map(|i| i.key.sk).collect::<Vec<_>>();
 
-    let page = b.table.query(&Query::partition(&pk).prefix("a#")).await.unwrap();
+    let page = b
+        .table
+        .query(&Query::partition(&pk).prefix("a#"))
+        .await
+        .unwrap();
     assert_eq!(sks(page.items), ["a#1", "a#2", "a#3"]);
     assert_eq!(page.next_cursor, None);
 
-    let page = b.table.query(&Query::partition(&pk).prefix("a").descending()).await.unwrap();
+    let page = b
+        .table
+        .query(&Query::partition(&pk).prefix("a").descending())
+        .await
+        .unwrap();
     assert_eq!(sks(page.items), ["ab#1", "a#3", "a#2", "a#1"]);
 
-    let page = b.table.query(&Query::partition(&pk).between("a#2", "b#1")).await.unwrap();
+    let page = b
+        .table
+        .query(&Query::partition(&pk).between("a#2", "b#1"))
+        .await
+        .unwrap();
     assert_eq!(sks(page.items), ["a#2", "a#3", "ab#1", "b#1"]);
 
     let page = b.table.query(&Query::partition(&pk)).await.unwrap();
@@ -138,14 +224,20 @@ async fn query_pages_cover_every_live_item_once(b: Backends) {
         }
         b.table.put(it, Condition::None).await.unwrap();
     }
-    let live: Vec<String> = (0..30).filter(|i| i % 4 != 0).map(|i| format!("evt#{i:03}")).collect();
+    let live: Vec<String> = (0..30)
+        .filter(|i| i % 4 != 0)
+        .map(|i| format!("evt#{i:03}"))
+        .collect();
 
     for descending in [false, true] {
         let mut seen = Vec::new();
         let mut cursor: Option<Cursor> = None;
         let mut pages = 0;
         loop {
-            let mut q = Query::partition(&pk).prefix("evt#").limit(7).after(cursor.clone());
+            let mut q = Query::partition(&pk)
+                .prefix("evt#")
+                .limit(7)
+                .after(cursor.clone());
             q.descending = descending;
             let page = b.table.query(&q).await.unwrap();
             pages += 1;
@@ -171,20 +263,36 @@ async fn query_pages_cover_every_live_item_once(b: Backends) {
 async fn gsi1_queries_page_across_partitions(b: Backends) {
     let gpk = b.k("org#members");
     for i in 0..9 {
-        let it = Item::new(Key::new(b.k(&format!("user{i}")), "membership"))
-            .with_gsi1(&gpk, format!("role#{}#{i}", if i % 3 == 0 { "admin" } else { "member" }));
+        let it = Item::new(Key::new(b.k(&format!("user{i}")), "membership")).with_gsi1(
+            &gpk,
+            format!("role#{}#{i}", if i % 3 == 0 { "admin" } else { "member" }),
+        );
         b.table.put(it, Condition::None).await.unwrap();
     }
-    b.table.put(item(&b, "user-x", "membership").with_gsi1(b.k("other"), "role#admin#x"), Condition::None).await.unwrap();
+    b.table
+        .put(
+            item(&b, "user-x", "membership").with_gsi1(b.k("other"), "role#admin#x"),
+            Condition::None,
+        )
+        .await
+        .unwrap();
 
-    let admins = b.table.query(&Query::gsi1(&gpk).prefix("role#admin#")).await.unwrap();
+    let admins = b
+        .table
+        .query(&Query::gsi1(&gpk).prefix("role#admin#"))
+        .await
+        .unwrap();
     assert_eq!(admins.items.len(), 3);
     assert!(admins.items.iter().all(|i| i.key.sk == "membership"));
 
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = b.table.query(&Query::gsi1(&gpk).limit(4).after(cursor)).await.unwrap();
+        let page = b
+            .table
+            .query(&Query::gsi1(&gpk).limit(4).after(cursor))
+            .await
+            .unwrap();
         seen.extend(page.items.into_iter().map(|i| i.key.pk));
         cursor = page.next_cursor;
         if cursor.is_none() {
@@ -203,8 +311,14 @@ async fn transaction_is_all_or_nothing_and_names_the_failed_condition(b: Backend
     let err = b
         .table
         .transact(vec![
-            TxOp::Put { item: user.clone(), condition: Condition::MustNotExist },
-            TxOp::Put { item: taken.clone(), condition: Condition::MustNotExist },
+            TxOp::Put {
+                item: user.clone(),
+                condition: Condition::MustNotExist,
+            },
+            TxOp::Put {
+                item: taken.clone(),
+                condition: Condition::MustNotExist,
+            },
         ])
         .await
         .unwrap_err();
@@ -212,7 +326,11 @@ async fn transaction_is_all_or_nothing_and_names_the_failed_condition(b: Backend
         StoreError::TransactionFailed { failed } => assert_eq!(failed, vec![1]),
         other => panic!("expected TransactionFailed, got {other:?}"),
     }
-    assert_eq!(b.table.get(&user.key).await.unwrap(), None, "nothing was written");
+    assert_eq!(
+        b.table.get(&user.key).await.unwrap(),
+        None,
+        "nothing was written"
+    );
 }
 
 async fn transaction_writes_deletes_and_checks_together(b: Backends) {
@@ -223,9 +341,18 @@ async fn transaction_writes_deletes_and_checks_together(b: Backends) {
     let new = item(&b, "a", "new").with_attr("v", 1);
     b.table
         .transact(vec![
-            TxOp::Put { item: new.clone(), condition: Condition::MustNotExist },
-            TxOp::Delete { key: old.key.clone(), condition: Condition::MustExist },
-            TxOp::Check { key: guard.key.clone(), condition: Condition::VersionEquals(7) },
+            TxOp::Put {
+                item: new.clone(),
+                condition: Condition::MustNotExist,
+            },
+            TxOp::Delete {
+                key: old.key.clone(),
+                condition: Condition::MustExist,
+            },
+            TxOp::Check {
+                key: guard.key.clone(),
+                condition: Condition::VersionEquals(7),
+            },
         ])
         .await
         .unwrap();
@@ -249,7 +376,11 @@ async fn counters_increment_atomically_and_restart_after_expiry(b: Backends) {
         values.push(task.await.unwrap());
     }
     values.sort();
-    assert_eq!(values, (1..=20).collect::<Vec<i64>>(), "every increment saw a distinct value");
+    assert_eq!(
+        values,
+        (1..=20).collect::<Vec<i64>>(),
+        "every increment saw a distinct value"
+    );
     let counter = b.table.get(&key).await.unwrap().unwrap();
     assert_eq!(counter.attrs["count"], 20);
     assert_eq!(counter.expires_at, Some(window_end));
@@ -258,7 +389,10 @@ async fn counters_increment_atomically_and_restart_after_expiry(b: Backends) {
     assert_eq!(b.table.get(&key).await.unwrap(), None);
     let next_end = b.clock.unix() + 60;
     assert_eq!(b.table.increment(&key, 5, next_end).await.unwrap(), 5);
-    assert_eq!(b.table.get(&key).await.unwrap().unwrap().expires_at, Some(next_end));
+    assert_eq!(
+        b.table.get(&key).await.unwrap().unwrap().expires_at,
+        Some(next_end)
+    );
 }
 
 async fn racing_must_not_exist_puts_have_exactly_one_winner(b: Backends) {
@@ -284,7 +418,9 @@ async fn racing_must_not_exist_puts_have_exactly_one_winner(b: Backends) {
 async fn sweep_removes_only_expired_items(b: Backends) {
     // Expired by the real clock too, so sweeping cannot disturb other tests sharing the store.
     let now = b.clock.unix();
-    let expired: Vec<Item> = (0..5).map(|i| item(&b, "sweep", &format!("old{i}")).with_expiry(now - 100)).collect();
+    let expired: Vec<Item> = (0..5)
+        .map(|i| item(&b, "sweep", &format!("old{i}")).with_expiry(now - 100))
+        .collect();
     let live = item(&b, "sweep", "live").with_expiry(now + 3600);
     let forever = item(&b, "sweep", "forever");
     for it in expired.iter().chain([&live, &forever]) {
@@ -306,18 +442,42 @@ async fn sweep_removes_only_expired_items(b: Backends) {
 
 async fn invalid_requests_are_refused(b: Backends) {
     let reserved = item(&b, "x", "y").with_attr("pk", "sneaky");
-    assert!(matches!(b.table.put(reserved, Condition::None).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        b.table.put(reserved, Condition::None).await,
+        Err(StoreError::Invalid(_))
+    ));
     let empty = Item::new(Key::new(b.k("x"), ""));
-    assert!(matches!(b.table.put(empty, Condition::None).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        b.table.put(empty, Condition::None).await,
+        Err(StoreError::Invalid(_))
+    ));
     let q = Query::partition(b.k("x")).limit(0);
-    assert!(matches!(b.table.query(&q).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        b.table.query(&q).await,
+        Err(StoreError::Invalid(_))
+    ));
     let q = Query::partition(b.k("x")).limit(1001);
-    assert!(matches!(b.table.query(&q).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        b.table.query(&q).await,
+        Err(StoreError::Invalid(_))
+    ));
     let same = item(&b, "x", "y");
     let ops = vec![
-        TxOp::Put { item: same.clone(), condition: Condition::None },
-        TxOp::Delete { key: same.key.clone(), condition: Condition::None },
+        TxOp::Put {
+            item: same.clone(),
+            condition: Condition::None,
+        },
+        TxOp::Delete {
+            key: same.key.clone(),
+            condition: Condition::None,
+        },
     ];
-    assert!(matches!(b.table.transact(ops).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(b.table.transact(vec![]).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        b.table.transact(ops).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        b.table.transact(vec![]).await,
+        Err(StoreError::Invalid(_))
+    ));
 }

@@ -24,7 +24,10 @@ pub fn spawn_app() -> TestApp {
     settings.auth.argon2_memory_kib = 1024;
     settings.auth.argon2_iterations = 1;
     let ports = Ports::embedded(&settings, Arc::new(SystemClock)).unwrap();
-    let groups = vec![coffer_function_pii::routes(), coffer_function_auth::routes()];
+    let groups = vec![
+        coffer_function_pii::routes(),
+        coffer_function_auth::routes(),
+    ];
     TestApp {
         router: app(groups, AppState::new(settings, ports)),
         _dir: dir,

@@ -62,17 +62,25 @@ fn birth_context(scan: &Scan<'_>, start: usize, end: usize) -> f32 {
 /// A valid calendar date between 1890 and 2100 in one of the written forms of the pattern:
 /// `YYYY-MM-DD` (also `/` `.`), `MM/DD/YYYY` or `DD/MM/YYYY`, `Month D, YYYY`, `D Month YYYY`.
 pub(crate) fn is_date(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| c == ' ' || c == '\t' || c == ',' || c == '-' || c == '/' || c == '.')
-        .filter(|w| !w.is_empty() && *w != "of")
-        .collect();
+    let mut parts = ["", "", "", ""];
+    let mut n = 0;
+    for w in s
+        .split([' ', '\t', ',', '-', '/', '.'])
+        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("of"))
+    {
+        match parts.get_mut(n) {
+            Some(p) => *p = w,
+            None => return false,
+        }
+        n += 1;
+    }
+    let words = &parts[..n];
     let num = |w: &str| -> Option<u32> {
         let w = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
         if w.is_empty() || w.len() > 4 { None } else { w.parse().ok() }
     };
-    match words.as_slice() {
-        [a, b, c] if a.len() == 4 => match (num(a), num(b), num(c)) {
+    match words {
+        [a, b, c] if a.len() == 4 && a.bytes().all(|x| x.is_ascii_digit()) => match (num(a), num(b), num(c)) {
             (Some(y), Some(m), Some(d)) => valid(y, m, d),
             _ => false,
         },
@@ -99,14 +107,17 @@ fn month(w: &str) -> Option<u32> {
     if w.len() < 3 {
         return None;
     }
-    MONTHS.iter().position(|m| m.starts_with(w)).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| m.len() >= w.len() && m.as_bytes()[..w.len()].eq_ignore_ascii_case(w.as_bytes()))
+        .map(|i| i as u32 + 1)
 }
 
 fn valid(y: u32, m: u32, d: u32) -> bool {
     if !(1890..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 {
         return false;
     }
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
     let days = match m {
         2 if leap => 29,
         2 => 28,
@@ -124,7 +135,8 @@ mod tests {
     fn accepts_real_dates_in_common_forms() {
         for s in [
             "1985-02-27", "04/24/1949", "24/04/1949", "January 24, 1997", "May 02, 1997", "Sept 3 1980",
-            "3rd of March, 1985", "29 February 2000", "1990/1/2", "12.05.1990",
+            "3rd of March, 1985", "29 February 2000", "1990/1/2", "12.05.1990", "July 26, 1976",
+            "June 5 1990",
         ] {
             assert!(is_date(s), "{s}");
         }

