@@ -15,7 +15,7 @@ use super::{FieldError, Problem};
     modifiers(&SecuritySchemes),
     tags(
         (name = "health", description = "Liveness and readiness of every function"),
-        (name = "auth", description = "Registration, login, sessions, profile, password, email verification and reset"),
+        (name = "identity", description = "Registration, login, sessions, profile, passwords, email verification and reset"),
         (name = "pii", description = "PII detection, anonymization, token reversal and schema validation"),
     )
 )]
@@ -39,7 +39,10 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "session_cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("coffer_session"))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "coffer_session",
+                "The session cookie a `web` login sets (HttpOnly, Secure, SameSite=Lax)",
+            ))),
         );
     }
 }

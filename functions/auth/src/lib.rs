@@ -27,45 +27,9 @@ use std::sync::Arc;
 use axum::Extension;
 use coffer_core::auth::AuthService;
 use coffer_core::http::RouteGroup;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use service::{Auth, AuthHandle};
-
-/// The security schemes that authenticated routes name: `session` (bearer) and `session_cookie`.
-#[derive(Debug, OpenApi)]
-#[openapi(
-    modifiers(&SessionSchemes),
-    tags((name = "identity", description = "Registration, login, sessions, profile, passwords, email verification")),
-)]
-pub struct AuthDoc;
-
-#[derive(Debug)]
-struct SessionSchemes;
-
-impl Modify for SessionSchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A session token from POST /v1/auth/login"))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "session_cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                "coffer_session",
-                "The session cookie a `web` login sets (HttpOnly, Secure, SameSite=Lax)",
-            ))),
-        );
-    }
-}
 
 /// This function's routes; the [`AuthService`] is built on the first request that needs it and
 /// kept for the life of the process (one per cold start on Lambda).
@@ -79,7 +43,7 @@ pub fn routes_with_service(service: Arc<AuthService>) -> RouteGroup {
 }
 
 fn routes_with(handle: AuthHandle) -> RouteGroup {
-    OpenApiRouter::with_openapi(AuthDoc::openapi())
+    RouteGroup::new()
         .routes(routes!(register::register))
         .routes(routes!(login::login))
         .routes(routes!(login::logout))
