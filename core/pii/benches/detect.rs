@@ -52,7 +52,9 @@ fn detect(c: &mut Criterion) {
     });
     let whole = texts.join("\n");
     g.throughput(Throughput::Bytes(whole.len() as u64));
-    g.bench_function("corpus_as_one_text", |b| b.iter(|| det.detect_text(black_box(&whole), &opts)));
+    g.bench_function("corpus_as_one_text", |b| {
+        b.iter(|| det.detect_text(black_box(&whole), &opts))
+    });
 
     let mut kib = String::new();
     for t in &texts {
@@ -66,7 +68,9 @@ fn detect(c: &mut Criterion) {
         kib.push(' ');
     }
     g.throughput(Throughput::Bytes(kib.len() as u64));
-    g.bench_function("text_1KiB", |b| b.iter(|| det.detect_text(black_box(&kib), &opts)));
+    g.bench_function("text_1KiB", |b| {
+        b.iter(|| det.detect_text(black_box(&kib), &opts))
+    });
     g.finish();
 }
 

@@ -23,7 +23,12 @@ fn main() -> std::process::ExitCode {
     };
     let t = Instant::now();
     let counts = evaluation::evaluate(&samples, verbose);
-    println!("{} texts from {} in {:?}\n", samples.len(), path.display(), t.elapsed());
+    println!(
+        "{} texts from {} in {:?}\n",
+        samples.len(),
+        path.display(),
+        t.elapsed()
+    );
     print!("{}", evaluation::table(&counts));
     std::process::ExitCode::SUCCESS
 }

@@ -106,7 +106,11 @@ impl SchemaValidator {
                 max: MAX_RECORDS,
             });
         }
-        let records: Vec<RecordValidation> = records.iter().enumerate().map(|(i, r)| self.validate(i, r)).collect();
+        let records: Vec<RecordValidation> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| self.validate(i, r))
+            .collect();
         Ok(ValidationReport {
             valid: records.iter().all(|r| r.valid),
             records,
@@ -127,7 +131,11 @@ fn schema_error_text(e: &ValidationError<'_>) -> String {
         s.push('…');
     }
     let at = e.instance_path().as_str();
-    if at.is_empty() { s } else { format!("{s} (at {at})") }
+    if at.is_empty() {
+        s
+    } else {
+        format!("{s} (at {at})")
+    }
 }
 
 fn to_error(e: &ValidationError<'_>) -> SchemaError {
@@ -161,7 +169,10 @@ fn message(kind: &ValidationErrorKind) -> String {
         }
         K::Required { property } => format!("is missing required property {property}"),
         K::AdditionalProperties { unexpected } => {
-            format!("has properties the schema does not allow: {}", unexpected.join(", "))
+            format!(
+                "has properties the schema does not allow: {}",
+                unexpected.join(", ")
+            )
         }
         K::UnevaluatedProperties { unexpected } => {
             format!("has unevaluated properties: {}", unexpected.join(", "))
@@ -227,10 +238,19 @@ mod tests {
         assert!(fields.contains(&"email"), "{errs:?}");
         assert!(fields.contains(&"age"));
         assert!(fields.contains(&"tags[1]"));
-        assert!(fields.contains(&""), "additionalProperties is reported on the record");
+        assert!(
+            fields.contains(&""),
+            "additionalProperties is reported on the record"
+        );
         let all = serde_json::to_string(errs).unwrap();
-        assert!(!all.contains("123-45-6789") && !all.contains("secret-value"), "{all}");
-        assert!(errs.iter().any(|e| e.instance_path == "/tags/1" && e.keyword == "maxLength"));
+        assert!(
+            !all.contains("123-45-6789") && !all.contains("secret-value"),
+            "{all}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.instance_path == "/tags/1" && e.keyword == "maxLength")
+        );
     }
 
     #[test]
@@ -260,6 +280,9 @@ mod tests {
     #[test]
     fn batches_are_bounded() {
         let recs = vec![json!({}); MAX_RECORDS + 1];
-        assert!(matches!(schema().validate_many(&recs), Err(PiiError::TooManyRecords { .. })));
+        assert!(matches!(
+            schema().validate_many(&recs),
+            Err(PiiError::TooManyRecords { .. })
+        ));
     }
 }

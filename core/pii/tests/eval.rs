@@ -35,7 +35,12 @@ fn dev_corpus_meets_the_per_type_targets() {
     assert!(!samples.is_empty(), "{} is empty", path.display());
     let verbose = std::env::var_os("PII_EVAL_VERBOSE").is_some();
     let counts = evaluate(&samples, verbose);
-    println!("{} texts from {}\n{}", samples.len(), path.display(), table(&counts));
+    println!(
+        "{} texts from {}\n{}",
+        samples.len(),
+        path.display(),
+        table(&counts)
+    );
 
     let mut failures = Vec::new();
     for &(t, min_f1) in TARGETS {
@@ -56,8 +61,15 @@ fn dev_corpus_meets_the_per_type_targets() {
     // Types the corpus does not label must not be invented either.
     for (t, c) in &counts {
         if c.support() == 0 && c.fp > 0 {
-            failures.push(format!("{t}: {} false alarms of a type the corpus never labels", c.fp));
+            failures.push(format!(
+                "{t}: {} false alarms of a type the corpus never labels",
+                c.fp
+            ));
         }
     }
-    assert!(failures.is_empty(), "targets missed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "targets missed:\n{}",
+        failures.join("\n")
+    );
 }

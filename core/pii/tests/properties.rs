@@ -2,7 +2,8 @@
 //! survives anonymization, tokens round-trip, and nothing panics (the fuzz requirement).
 
 use coffer_pii::{
-    DetectOptions, Detector, Operator, Operators, PiiKeys, anonymize_text, deanonymize_record, deanonymize_text,
+    DetectOptions, Detector, Operator, Operators, PiiKeys, anonymize_text, deanonymize_record,
+    deanonymize_text,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -58,7 +59,8 @@ fn fragment_text() -> impl Strategy<Value = String> {
 }
 
 fn lossy_bytes() -> impl Strategy<Value = String> {
-    prop::collection::vec(any::<u8>(), 0..600).prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+    prop::collection::vec(any::<u8>(), 0..600)
+        .prop_map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 fn any_text() -> impl Strategy<Value = String> {
@@ -69,7 +71,8 @@ fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         any_text().prop_map(Value::String),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
     ];
@@ -77,7 +80,11 @@ fn json_value() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop::sample::select(&["ssn", "email", "name", "dob", "note", "card", "x y", "phone"][..]),
+                prop::sample::select(
+                    &[
+                        "ssn", "email", "name", "dob", "note", "card", "x y", "phone"
+                    ][..]
+                ),
                 inner,
                 0..6
             )
@@ -180,7 +187,11 @@ proptest! {
 fn contains_tokenized_number(v: &Value, found: &[coffer_pii::Entity]) -> bool {
     fn walk(v: &Value, path: &mut String, found: &[coffer_pii::Entity], hit: &mut bool) {
         match v {
-            Value::Number(_) => *hit |= found.iter().any(|e| e.field.as_deref() == Some(path.as_str())),
+            Value::Number(_) => {
+                *hit |= found
+                    .iter()
+                    .any(|e| e.field.as_deref() == Some(path.as_str()))
+            }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
                     let n = path.len();
@@ -193,7 +204,8 @@ fn contains_tokenized_number(v: &Value, found: &[coffer_pii::Entity]) -> bool {
                 for (k, x) in m {
                     let n = path.len();
                     let plain = !k.is_empty()
-                        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                        && k.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
                         && !k.as_bytes()[0].is_ascii_digit();
                     if plain {
                         if !path.is_empty() {

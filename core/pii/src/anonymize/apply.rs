@@ -92,7 +92,11 @@ impl<'a> Rewriter<'a> {
     ) -> Result<String, PiiError> {
         let mut order: Vec<(usize, &Entity)> = spans.to_vec();
         for &(i, e) in &order {
-            if e.start > e.end || e.end > text.len() || !text.is_char_boundary(e.start) || !text.is_char_boundary(e.end) {
+            if e.start > e.end
+                || e.end > text.len()
+                || !text.is_char_boundary(e.start)
+                || !text.is_char_boundary(e.end)
+            {
                 return Err(PiiError::InvalidEntity { index: i });
             }
         }
@@ -120,7 +124,13 @@ impl<'a> Rewriter<'a> {
         Ok(out)
     }
 
-    fn apply(&mut self, op: &Operator, t: EntityType, value: &str, out: &mut String) -> Result<(), PiiError> {
+    fn apply(
+        &mut self,
+        op: &Operator,
+        t: EntityType,
+        value: &str,
+        out: &mut String,
+    ) -> Result<(), PiiError> {
         match op {
             Operator::Redact => {}
             Operator::Mask {
@@ -174,7 +184,10 @@ pub(crate) fn mask(value: &str, c: char, keep_last: usize, out: &mut String) {
     let keep = keep_last.min(n / 2);
     out.extend(std::iter::repeat_n(c, n - keep));
     if keep > 0 {
-        let tail_start = value.char_indices().nth(n - keep).map_or(value.len(), |(i, _)| i);
+        let tail_start = value
+            .char_indices()
+            .nth(n - keep)
+            .map_or(value.len(), |(i, _)| i);
         out.push_str(&value[tail_start..]);
     }
 }
@@ -237,7 +250,11 @@ mod tests {
         let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
         mac.update(b"what do ya want for nothing?");
         assert_eq!(
-            mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            mac.finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }
@@ -245,7 +262,10 @@ mod tests {
     #[test]
     fn operators_replace_spans_and_report_without_values() {
         let text = "mail bob@example.com or call 774-999-7629";
-        let es = [ent(EntityType::Email, 5, 20), ent(EntityType::Phone, 29, 41)];
+        let es = [
+            ent(EntityType::Email, 5, 20),
+            ent(EntityType::Phone, 29, 41),
+        ];
         let ops = Operators::default().with(
             EntityType::Phone,
             Operator::Mask {
@@ -266,13 +286,20 @@ mod tests {
             new_value: Some("[x]".into()),
             pseudonym: false,
         });
-        assert_eq!(anonymize_text(text, &es, &fixed, None).unwrap().text, "mail [x] or call [x]");
+        assert_eq!(
+            anonymize_text(text, &es, &fixed, None).unwrap().text,
+            "mail [x] or call [x]"
+        );
     }
 
     #[test]
     fn pseudonyms_are_consistent_per_value() {
         let text = "Ann met Bob; Ann left";
-        let es = [ent(EntityType::Person, 0, 3), ent(EntityType::Person, 8, 11), ent(EntityType::Person, 13, 16)];
+        let es = [
+            ent(EntityType::Person, 0, 3),
+            ent(EntityType::Person, 8, 11),
+            ent(EntityType::Person, 13, 16),
+        ];
         let ops = Operators::all(Operator::Replace {
             new_value: None,
             pseudonym: true,
@@ -293,7 +320,8 @@ mod tests {
             Err(PiiError::MissingKeys("tokenize"))
         );
         let keys = PiiKeys::new([3; 32], [4; 64]);
-        let out = anonymize_text("a@b.c", &es, &Operators::all(Operator::Hash), Some(&keys)).unwrap();
+        let out =
+            anonymize_text("a@b.c", &es, &Operators::all(Operator::Hash), Some(&keys)).unwrap();
         assert_eq!(out.text, hash_hex(&[3; 32], b"a@b.c"));
     }
 

@@ -210,7 +210,10 @@ mod tests {
     fn refuses_unknown_types_operators_and_fields() {
         assert!(serde_json::from_value::<Operators>(json!({"FOO": {"type": "redact"}})).is_err());
         assert!(serde_json::from_value::<Operators>(json!({"EMAIL": {"type": "shred"}})).is_err());
-        assert!(serde_json::from_value::<Operators>(json!({"EMAIL": {"type": "mask", "bogus": 1}})).is_err());
+        assert!(
+            serde_json::from_value::<Operators>(json!({"EMAIL": {"type": "mask", "bogus": 1}}))
+                .is_err()
+        );
     }
 
     #[test]
@@ -219,6 +222,9 @@ mod tests {
             masking_char: '\n',
             keep_last: 0,
         });
-        assert!(matches!(ops.validate(), Err(PiiError::InvalidOperator { .. })));
+        assert!(matches!(
+            ops.validate(),
+            Err(PiiError::InvalidOperator { .. })
+        ));
     }
 }

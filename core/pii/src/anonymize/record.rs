@@ -48,7 +48,10 @@ pub fn anonymize_record(
     operators.validate()?;
     let mut by_field: HashMap<&str, Vec<(usize, &Entity)>> = HashMap::new();
     for (i, e) in entities.iter().enumerate() {
-        let field = e.field.as_deref().ok_or(PiiError::InvalidEntity { index: i })?;
+        let field = e
+            .field
+            .as_deref()
+            .ok_or(PiiError::InvalidEntity { index: i })?;
         by_field.entry(field).or_default().push((i, e));
     }
     let mut out = record.clone();
@@ -77,7 +80,10 @@ pub fn anonymize_record(
             .unwrap_or(0);
         return Err(PiiError::InvalidEntity { index });
     }
-    Ok(AnonymizedRecord { record: out, changes })
+    Ok(AnonymizedRecord {
+        record: out,
+        changes,
+    })
 }
 
 /// Puts back every token in every string of `record` that `keys` can open.
@@ -91,7 +97,14 @@ pub fn deanonymize_record(record: &Value, keys: &PiiKeys) -> Result<Deanonymized
             && s.contains(super::token::PREFIX)
         {
             let mut new = String::with_capacity(s.len());
-            restore_into(s, &mut siv, Some(path), &mut new, &mut restored, &mut failed);
+            restore_into(
+                s,
+                &mut siv,
+                Some(path),
+                &mut new,
+                &mut restored,
+                &mut failed,
+            );
             *s = new;
         }
         Ok(())
@@ -119,7 +132,13 @@ fn walk_mut(v: &mut Value, f: &mut LeafFn<'_>) -> Result<(), PiiError> {
     walk_mut_at(v, &mut path, 0, &mut budget, f)
 }
 
-fn walk_mut_at(v: &mut Value, path: &mut String, depth: usize, budget: &mut usize, f: &mut LeafFn<'_>) -> Result<(), PiiError> {
+fn walk_mut_at(
+    v: &mut Value,
+    path: &mut String,
+    depth: usize,
+    budget: &mut usize,
+    f: &mut LeafFn<'_>,
+) -> Result<(), PiiError> {
     if depth > MAX_DEPTH {
         return Err(PiiError::TooDeep { max: MAX_DEPTH });
     }
@@ -172,13 +191,19 @@ mod tests {
         assert_eq!(out.record["customer"]["emails"][1], json!("<EMAIL>"));
         assert_eq!(out.record["customer"]["name"], json!("<PERSON>"));
         assert_eq!(out.record["n"], json!(3));
-        assert!(out.changes.iter().any(|c| c.field.as_deref() == Some("customer.emails[1]")));
+        assert!(
+            out.changes
+                .iter()
+                .any(|c| c.field.as_deref() == Some("customer.emails[1]"))
+        );
     }
 
     #[test]
     fn integer_fields_become_strings_when_anonymized() {
         let rec = json!({"ssn": 123456789});
-        let found = Detector::shared().detect_record(&rec, &DetectOptions::default()).unwrap();
+        let found = Detector::shared()
+            .detect_record(&rec, &DetectOptions::default())
+            .unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].entity_type, EntityType::UsSsn);
         let out = anonymize_record(&rec, &found, &Operators::default(), None).unwrap();
@@ -191,7 +216,12 @@ mod tests {
         let rec = json!({"contact": {"email": "ann@example.com", "note": "call 774-999-7629"}});
         let det = Detector::shared();
         let out = det
-            .anonymize_record(&rec, &DetectOptions::default(), &Operators::all(Operator::Tokenize), Some(&keys))
+            .anonymize_record(
+                &rec,
+                &DetectOptions::default(),
+                &Operators::all(Operator::Tokenize),
+                Some(&keys),
+            )
             .unwrap();
         assert!(!out.record.to_string().contains("ann@example.com"));
         let back = deanonymize_record(&out.record, &keys).unwrap();

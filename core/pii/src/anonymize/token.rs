@@ -17,7 +17,12 @@ use crate::{EntityType, MAX_INPUT_BYTES, PiiError};
 pub(crate) const PREFIX: &str = "<tok:";
 
 /// Writes the token for `value` to `out`.
-pub(crate) fn write_token(key: &[u8; 64], t: EntityType, value: &str, out: &mut String) -> Result<(), PiiError> {
+pub(crate) fn write_token(
+    key: &[u8; 64],
+    t: EntityType,
+    value: &str,
+    out: &mut String,
+) -> Result<(), PiiError> {
     let mut siv = Aes256Siv::new_from_slice(key).map_err(|_| PiiError::Crypto)?;
     let ct = siv
         .encrypt([t.as_str().as_bytes()], value.as_bytes())
@@ -120,7 +125,11 @@ fn parse(s: &str) -> Option<(EntityType, &str, usize)> {
     let body = &s[colon + 1..];
     let close = body.find('>')?;
     let b64 = &body[..close];
-    if b64.is_empty() || !b64.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if b64.is_empty()
+        || !b64
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return None;
     }
     Some((t, b64, colon + 1 + close + 1))
@@ -160,7 +169,10 @@ mod tests {
         let out = deanonymize_text(&text, &keys).unwrap();
         assert_eq!(out.text, "ssn 123-45-6789, again 123-45-6789.");
         assert_eq!(out.restored.len(), 2);
-        assert_eq!(&out.text[out.restored[1].start..out.restored[1].end], "123-45-6789");
+        assert_eq!(
+            &out.text[out.restored[1].start..out.restored[1].end],
+            "123-45-6789"
+        );
         assert_eq!(out.failed, 0);
     }
 

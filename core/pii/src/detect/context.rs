@@ -285,7 +285,7 @@ impl ContextMatcher {
         }
         // Longest phrases first, so "social security number" wins over "social security".
         for e in &mut m.entries {
-            e.phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            e.phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         }
         m
     }
@@ -304,7 +304,11 @@ impl ContextMatcher {
         let e = &self.entries[*self.words.get(&*key)?];
         for (rest, kinds) in &e.phrases {
             if let Some(end) = phrase_end(hay, we, rest) {
-                return Some(KwHit { start: ws, end, kinds: *kinds });
+                return Some(KwHit {
+                    start: ws,
+                    end,
+                    kinds: *kinds,
+                });
             }
         }
         (e.alone != 0).then_some(KwHit {
@@ -373,11 +377,45 @@ fn glued_key_word(w: &str) -> u32 {
 fn names_a_thing(w: &str) -> bool {
     matches!(
         w,
-        "user" | "username" | "file" | "filename" | "product" | "company" | "org" | "organization"
-            | "host" | "hostname" | "domain" | "app" | "bucket" | "dataset" | "table" | "key"
-            | "display" | "screen" | "nick" | "nickname" | "login" | "handle" | "brand" | "item"
-            | "street" | "city" | "country" | "state" | "project" | "team" | "service" | "event"
-            | "field" | "business" | "store" | "shop" | "plan" | "vault" | "bank"
+        "user"
+            | "username"
+            | "file"
+            | "filename"
+            | "product"
+            | "company"
+            | "org"
+            | "organization"
+            | "host"
+            | "hostname"
+            | "domain"
+            | "app"
+            | "bucket"
+            | "dataset"
+            | "table"
+            | "key"
+            | "display"
+            | "screen"
+            | "nick"
+            | "nickname"
+            | "login"
+            | "handle"
+            | "brand"
+            | "item"
+            | "street"
+            | "city"
+            | "country"
+            | "state"
+            | "project"
+            | "team"
+            | "service"
+            | "event"
+            | "field"
+            | "business"
+            | "store"
+            | "shop"
+            | "plan"
+            | "vault"
+            | "bank"
     )
 }
 
@@ -428,7 +466,14 @@ pub(crate) fn split_key(key: &str) -> String {
 
 /// How strongly the words in `hits` suggest `kinds` for a candidate at `start..end`: 1.0 for a word
 /// just before it, fading to 0 at `before` bytes; words after count within `after` bytes.
-pub(crate) fn nearness(hits: &[KwHit], kinds: u32, start: usize, end: usize, before: usize, after: usize) -> f32 {
+pub(crate) fn nearness(
+    hits: &[KwHit],
+    kinds: u32,
+    start: usize,
+    end: usize,
+    before: usize,
+    after: usize,
+) -> f32 {
     // Hits are sorted by start; look at the ones that end before `start` (within the window)
     // and the ones that start after `end` (within the window).
     let lo = start.saturating_sub(before);
@@ -487,8 +532,14 @@ mod tests {
         let m = ContextMatcher::new();
         let hits = m.find_all(b"Date-of-Birth: x; date of bird; Social Security Number");
         assert_eq!(hits.len(), 2, "{hits:?}");
-        assert_eq!((hits[0].start, hits[0].end, hits[0].kinds & DOB != 0), (0, 13, true));
-        assert_eq!((hits[1].start, hits[1].end, hits[1].kinds & SSN != 0), (32, 54, true));
+        assert_eq!(
+            (hits[0].start, hits[0].end, hits[0].kinds & DOB != 0),
+            (0, 13, true)
+        );
+        assert_eq!(
+            (hits[1].start, hits[1].end, hits[1].kinds & SSN != 0),
+            (32, 54, true)
+        );
     }
 
     #[test]
@@ -507,7 +558,11 @@ mod tests {
         assert_ne!(m.key_kinds("first_name") & PERSON, 0);
         assert_eq!(m.key_kinds("username") & PERSON, 0);
         assert_eq!(m.key_kinds("product_name") & PERSON, 0);
-        assert_eq!(m.key_kinds("order_id") & NOT_PII, 0, "key kinds never say not-PII");
+        assert_eq!(
+            m.key_kinds("order_id") & NOT_PII,
+            0,
+            "key kinds never say not-PII"
+        );
     }
 
     #[test]

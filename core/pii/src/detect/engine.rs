@@ -12,8 +12,10 @@ use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, Match, PatternID};
 
-use super::recognizers::{aws, card, date, email, iban, ids, ip, jwt, mac, person, phone, secret, ssn, url, wallet};
 use super::context::{ContextMatcher, KwHit};
+use super::recognizers::{
+    aws, card, date, email, iban, ids, ip, jwt, mac, person, phone, secret, ssn, url, wallet,
+};
 use super::scan::{Hit, Scan};
 
 /// Families of candidates, in priority order (the order of the patterns).
@@ -39,7 +41,7 @@ pub(crate) enum Family {
     Person,
 }
 
-pub(crate) const FAMILIES: [Family; 18] = [
+const FAMILIES: [Family; 18] = [
     Family::Jwt,
     Family::KnownSecret,
     Family::Url,
@@ -61,7 +63,7 @@ pub(crate) const FAMILIES: [Family; 18] = [
 ];
 
 impl Family {
-    pub(crate) fn pattern(self) -> String {
+    fn pattern(self) -> String {
         match self {
             Self::Jwt => jwt::PATTERN.into(),
             Self::KnownSecret => secret::KNOWN_PATTERN.into(),
@@ -128,7 +130,7 @@ type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>
 /// The compiled automaton: a lazy DFA (forward and reverse), with a pool of per-thread caches
 /// so its states, once built, are reused by every later search on that thread.
 pub(crate) struct Engine {
-    pub(crate) re: Arc<Regex>,
+    re: Arc<Regex>,
     caches: Pool<Cache, CacheFn>,
 }
 
@@ -183,7 +185,9 @@ impl Engine {
                 continue;
             };
             let family = FAMILIES[m.pattern().as_usize()];
-            let mut hit = family.classify(scan, s, m.end()).filter(|h| h.score >= min_score);
+            let mut hit = family
+                .classify(scan, s, m.end())
+                .filter(|h| h.score >= min_score);
             if hit.is_none() {
                 hit = self.fallback(&mut cache, scan, family, s, min_score);
             }
@@ -195,9 +199,18 @@ impl Engine {
         hits
     }
 
-    fn fallback(&self, cache: &mut Cache, scan: &Scan<'_>, family: Family, s: usize, min_score: f32) -> Option<Hit> {
+    fn fallback(
+        &self,
+        cache: &mut Cache,
+        scan: &Scan<'_>,
+        family: Family,
+        s: usize,
+        min_score: f32,
+    ) -> Option<Hit> {
         for &f in family.fallbacks() {
-            let input = Input::new(scan.bytes).range(s..).anchored(Anchored::Pattern(f.id()));
+            let input = Input::new(scan.bytes)
+                .range(s..)
+                .anchored(Anchored::Pattern(f.id()));
             if let Some(m) = self.search(cache, &input)
                 && let Some(h) = f.classify(scan, m.start(), m.end())
                 && h.score >= min_score
@@ -213,6 +226,7 @@ const ALNUM: u8 = 1;
 const DIGIT: u8 = 2;
 const UPPER: u8 = 4;
 const HEX: u8 = 8;
+const LOWER: u8 = 32;
 /// Bytes that can be part of a token: printable ASCII except brackets, quotes and separators.
 const TOK: u8 = 16;
 
@@ -235,7 +249,26 @@ static CLASS: [u8; 256] = {
         if b.is_ascii_hexdigit() {
             c |= HEX;
         }
-        if b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b',' | b';' | b'`') {
+        if b.is_ascii_lowercase() {
+            c |= LOWER;
+        }
+        if b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'<' | b'>'
+                    | b'"'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b','
+                    | b';'
+                    | b'`'
+            )
+        {
             c |= TOK;
         }
         t[i] = c;
@@ -261,83 +294,109 @@ pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> (Vec<usize>, Vec<Kw
     let mut kw_end = 0;
     let n = hay.len();
     let next_is_digit = |i: usize| hay.get(i + 1).is_some_and(u8::is_ascii_digit);
+    // The current token: where it started, and whether an '@' or ':' was seen in it so far.
+    let (mut tok_start, mut tok_at, mut tok_colon) = (0, false, false);
     let mut i = 0;
     while i < n {
-        if class(hay[i]) & TOK == 0 {
-            if hay[i] == b'(' && next_is_digit(i) {
+        let c = hay[i];
+        let cl = class(c);
+        if cl & ALNUM == 0 {
+            if cl & TOK == 0 {
+                (tok_start, tok_at, tok_colon) = (i + 1, false, false);
+            }
+            let special = match c {
+                b'(' | b'+' => next_is_digit(i),
+                b':' => {
+                    hay.get(i + 1) == Some(&b':')
+                        && (i == 0 || class(hay[i - 1]) & HEX == 0 && hay[i - 1] != b':')
+                }
+                _ => false,
+            };
+            if special {
                 out.push(i);
             }
+            tok_at |= c == b'@';
+            tok_colon |= c == b':';
             i += 1;
             continue;
         }
-        // One token: its features decide for the lower-case words inside it.
-        let ts = i;
-        let (mut at, mut colon) = (false, false);
-        while i < n && class(hay[i]) & TOK != 0 {
-            at |= hay[i] == b'@';
-            colon |= hay[i] == b':';
+        let ws = i;
+        let (mut all, mut any) = (0xff, 0);
+        while i < n && class(hay[i]) & ALNUM != 0 {
+            all &= class(hay[i]);
+            any |= class(hay[i]);
             i += 1;
         }
-        let te = i;
-        let tok = &hay[ts..te];
-        let rich = tok.len() >= 12 || at || colon || tok.len() > 4 && tok[..4].eq_ignore_ascii_case(b"www.");
-        let mut j = ts;
-        while j < te {
-            let c = hay[j];
-            if class(c) & ALNUM == 0 {
-                let special = match c {
-                    b'+' => next_is_digit(j),
-                    b':' => hay.get(j + 1) == Some(&b':') && (j == 0 || class(hay[j - 1]) & HEX == 0 && hay[j - 1] != b':'),
-                    _ => false,
-                };
-                if special {
-                    out.push(j);
-                }
-                j += 1;
-                continue;
-            }
-            let ws = j;
-            let mut all = 0xff;
-            let mut any = 0;
-            while j < te && class(hay[j]) & ALNUM != 0 {
-                all &= class(hay[j]);
-                any |= class(hay[j]);
-                j += 1;
-            }
-            let plausible = if c.is_ascii_digit() {
-                // not the 2nd+ group of a number already tried from its first group
-                !(ws >= 2 && matches!(hay[ws - 1], b'.' | b'-' | b'/' | b':') && hay[ws - 2].is_ascii_digit())
-            } else if c.is_ascii_uppercase() {
-                true
-            } else {
-                let word = &hay[ws..j];
-                rich || any & DIGIT != 0
-                    // hex groups of MAC and IPv6 addresses
-                    || word.len() <= 4 && all & HEX != 0 && matches!(hay.get(j), Some(b':' | b'-' | b'.'))
-                    || is_month(word)
-            };
-            if plausible {
-                out.push(ws);
-            }
-            if c.is_ascii_alphabetic()
-                && ws >= kw_end
-                && let Some(h) = words.word_at(hay, ws, j)
-            {
-                kw_end = h.end;
-                kws.push(h);
-            }
+        let plausible = if c.is_ascii_digit() {
+            // not the 2nd+ group of a number already tried from its first group
+            !(ws >= 2
+                && matches!(hay[ws - 1], b'.' | b'-' | b'/' | b':')
+                && hay[ws - 2].is_ascii_digit())
+        } else if c.is_ascii_uppercase() {
+            true
+        } else {
+            let word = &hay[ws..i];
+            any & DIGIT != 0
+                // hex groups of MAC and IPv6 addresses
+                || word.len() <= 4 && all & HEX != 0 && matches!(hay.get(i), Some(b':' | b'-' | b'.'))
+                || is_month(word)
+                || rich_token(hay, tok_start, i, tok_at || tok_colon)
+        };
+        if plausible {
+            out.push(ws);
+        }
+        if any & (UPPER | LOWER) != 0
+            && ws >= kw_end
+            && let Some(h) = words.word_at(hay, ws, i)
+        {
+            kw_end = h.end;
+            kws.push(h);
         }
     }
     (out, kws)
 }
 
+/// Whether the token that started at `tok_start` and has reached `at` could hold an address, a
+/// URL or a key: 12 bytes or more, an '@' or ':' (`seen` says one came before `at`), or `www.`.
+/// Only when the token goes on after `at` is the rest of it read.
+fn rich_token(hay: &[u8], tok_start: usize, at: usize, seen: bool) -> bool {
+    if seen {
+        return true;
+    }
+    let mut end = at;
+    while end < hay.len() && class(hay[end]) & TOK != 0 {
+        if matches!(hay[end], b'@' | b':') {
+            return true;
+        }
+        end += 1;
+    }
+    let tok = &hay[tok_start..end];
+    tok.len() >= 12 || tok.len() > 4 && tok[..4].eq_ignore_ascii_case(b"www.")
+}
+
 /// A month name or its abbreviation (three letters or more), any case.
 fn is_month(word: &[u8]) -> bool {
     const MONTHS: [&[u8]; 12] = [
-        b"january", b"february", b"march", b"april", b"may", b"june", b"july", b"august", b"september", b"october",
-        b"november", b"december",
+        b"january",
+        b"february",
+        b"march",
+        b"april",
+        b"may",
+        b"june",
+        b"july",
+        b"august",
+        b"september",
+        b"october",
+        b"november",
+        b"december",
     ];
-    if word.len() < 3 || word.len() > 9 || !matches!(word[0] | 0x20, b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd') {
+    if word.len() < 3
+        || word.len() > 9
+        || !matches!(
+            word[0] | 0x20,
+            b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd'
+        )
+    {
         return false;
     }
     MONTHS
@@ -359,7 +418,8 @@ mod tests {
 
     #[test]
     fn starts_skip_plain_words_and_number_continuations() {
-        let text = b"the user (811) 702-4807 at 192.168.1.1 mail x@y.io born june 5 Sam www.a.io ::1 +44";
+        let text =
+            b"the user (811) 702-4807 at 192.168.1.1 mail x@y.io born june 5 Sam www.a.io ::1 +44";
         let got: Vec<&str> = prescan(text, &ContextMatcher::new())
             .0
             .into_iter()
@@ -368,8 +428,8 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                "(811", "811)", "702-", "192.", "x@y.", "y.io", "io b", "june", "5 Sa", "Sam ", "www.", "a.io", "io :", "::1 ",
-                "1 +4", "+44", "44"
+                "(811", "811)", "702-", "192.", "x@y.", "y.io", "io b", "june", "5 Sa", "Sam ",
+                "www.", "a.io", "io :", "::1 ", "1 +4", "+44", "44"
             ]
         );
     }

@@ -4,8 +4,8 @@
 mod context;
 mod engine;
 mod names;
-pub(crate) mod record;
 pub(crate) mod recognizers;
+pub(crate) mod record;
 mod resolve;
 pub(crate) mod scan;
 
@@ -74,7 +74,10 @@ impl Detector {
     ///
     /// The patterns and lists are constants of this crate, checked by its tests; building them
     /// cannot fail on any input, so a failure here is a bug in this crate.
-    #[expect(clippy::expect_used, reason = "constant patterns, covered by tests; no input involved")]
+    #[expect(
+        clippy::expect_used,
+        reason = "constant patterns, covered by tests; no input involved"
+    )]
     pub fn new() -> Self {
         Self {
             engine: Engine::new().expect("PII patterns compile"),
@@ -108,7 +111,11 @@ impl Detector {
     /// Finds the sensitive values in every string (and integer) of a JSON record. Each entity
     /// names its field (`customer.emails[1]`) and has offsets into that field's string; a field's
     /// key is context (`{"ssn": "123456789"}` is an SSN).
-    pub fn detect_record(&self, record: &serde_json::Value, opts: &DetectOptions) -> Result<Vec<Entity>, PiiError> {
+    pub fn detect_record(
+        &self,
+        record: &serde_json::Value,
+        opts: &DetectOptions,
+    ) -> Result<Vec<Entity>, PiiError> {
         let mut out = Vec::new();
         record::walk(record, &mut |leaf| {
             let kinds = leaf.key.map_or(0, |k| self.context.key_kinds(k));
@@ -148,5 +155,3 @@ fn to_entity(h: Hit, field: Option<String>) -> Entity {
 
 #[cfg(test)]
 mod heldout_tests;
-#[cfg(test)]
-mod perf_probe;

@@ -44,7 +44,11 @@ fn walk_at(
         Value::Number(n) if n.is_i64() || n.is_u64() => {
             let s = n.to_string();
             spend(budget, s.len())?;
-            f(Leaf { path, key, text: &s });
+            f(Leaf {
+                path,
+                key,
+                text: &s,
+            });
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -81,7 +85,9 @@ pub(crate) fn spend(budget: &mut usize, n: usize) -> Result<(), PiiError> {
 /// `["first name"]`.
 pub(crate) fn push_key(path: &mut String, key: &str) {
     let plain = !key.is_empty()
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         && !key.as_bytes()[0].is_ascii_digit();
     if plain {
         if !path.is_empty() {
@@ -116,7 +122,11 @@ pub(crate) fn whole_value_hit(names: &Names, text: &str, kinds: u32) -> Option<H
     let mut known = 0;
     for w in &words {
         let bare = w.trim_end_matches('.');
-        if bare.is_empty() || !bare.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'\'') {
+        if bare.is_empty()
+            || !bare
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'\'')
+        {
             return None;
         }
         let c = names.classify(bare);
@@ -127,7 +137,11 @@ pub(crate) fn whole_value_hit(names: &Names, text: &str, kinds: u32) -> Option<H
             known += 1;
         }
     }
-    let enough = if words.len() == 1 { known == 1 } else { known >= 1 };
+    let enough = if words.len() == 1 {
+        known == 1
+    } else {
+        known >= 1
+    };
     enough.then(|| Hit::new(EntityType::Person, start, start + trimmed.len(), 0.85))
 }
 
@@ -138,11 +152,27 @@ mod tests {
 
     #[test]
     fn paths_and_keys() {
-        let v = json!({"customer": {"emails": ["a@x.io", "b@x.io"], "first name": "Ann", "age": 7}});
+        let v =
+            json!({"customer": {"emails": ["a@x.io", "b@x.io"], "first name": "Ann", "age": 7}});
         let mut seen = Vec::new();
-        walk(&v, &mut |l| seen.push((l.path.to_owned(), l.key.map(str::to_owned), l.text.to_owned()))).unwrap();
-        assert!(seen.contains(&("customer.emails[1]".into(), Some("emails".into()), "b@x.io".into())));
-        assert!(seen.contains(&("customer[\"first name\"]".into(), Some("first name".into()), "Ann".into())));
+        walk(&v, &mut |l| {
+            seen.push((
+                l.path.to_owned(),
+                l.key.map(str::to_owned),
+                l.text.to_owned(),
+            ))
+        })
+        .unwrap();
+        assert!(seen.contains(&(
+            "customer.emails[1]".into(),
+            Some("emails".into()),
+            "b@x.io".into()
+        )));
+        assert!(seen.contains(&(
+            "customer[\"first name\"]".into(),
+            Some("first name".into()),
+            "Ann".into()
+        )));
         assert!(seen.contains(&("customer.age".into(), Some("age".into()), "7".into())));
     }
 
@@ -152,13 +182,19 @@ mod tests {
         for _ in 0..=MAX_DEPTH {
             v = json!([v]);
         }
-        assert_eq!(walk(&v, &mut |_| {}), Err(PiiError::TooDeep { max: MAX_DEPTH }));
+        assert_eq!(
+            walk(&v, &mut |_| {}),
+            Err(PiiError::TooDeep { max: MAX_DEPTH })
+        );
     }
 
     #[test]
     fn size_is_bounded() {
         let big = "a".repeat(MAX_INPUT_BYTES / 2 + 1);
         let v = json!({"a": big.clone(), "b": big});
-        assert!(matches!(walk(&v, &mut |_| {}), Err(PiiError::InputTooLarge { .. })));
+        assert!(matches!(
+            walk(&v, &mut |_| {}),
+            Err(PiiError::InputTooLarge { .. })
+        ));
     }
 }

@@ -46,6 +46,13 @@ mod tests {
             h(EntityType::Email, 40, 50, 0.9),
         ]);
         let types: Vec<_> = out.iter().map(|h| h.ty).collect();
-        assert_eq!(types, vec![EntityType::CreditCard, EntityType::UsPassport, EntityType::Email]);
+        assert_eq!(
+            types,
+            vec![
+                EntityType::CreditCard,
+                EntityType::UsPassport,
+                EntityType::Email
+            ]
+        );
     }
 }

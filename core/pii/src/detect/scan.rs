@@ -43,7 +43,12 @@ pub(crate) const AFTER: usize = 24;
 
 impl<'a> Scan<'a> {
     /// `keywords` are the context words of the whole text, in order (from the pre-scan).
-    pub(crate) fn new(text: &'a str, names: &'a Names, keywords: Vec<KwHit>, field_kinds: u32) -> Self {
+    pub(crate) fn new(
+        text: &'a str,
+        names: &'a Names,
+        keywords: Vec<KwHit>,
+        field_kinds: u32,
+    ) -> Self {
         Self {
             text,
             bytes: text.as_bytes(),
@@ -68,7 +73,14 @@ impl<'a> Scan<'a> {
     }
 
     /// Like [`Scan::context`] with explicit windows.
-    pub(crate) fn context_within(&self, kinds: u32, start: usize, end: usize, before: usize, after: usize) -> f32 {
+    pub(crate) fn context_within(
+        &self,
+        kinds: u32,
+        start: usize,
+        end: usize,
+        before: usize,
+        after: usize,
+    ) -> f32 {
         if self.field_kinds & kinds != 0 {
             return 1.0;
         }

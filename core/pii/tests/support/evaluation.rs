@@ -39,7 +39,11 @@ impl Counts {
     }
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
     pub fn support(&self) -> usize {
         self.tp + self.fn_
@@ -62,7 +66,9 @@ pub fn load(path: &std::path::Path) -> Result<Vec<Sample>, String> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1)))
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))
+        })
         .collect()
 }
 
@@ -76,9 +82,15 @@ pub fn evaluate(samples: &[Sample], verbose: bool) -> BTreeMap<EntityType, Count
             Ok(f) => f,
             Err(e) => panic!("{}: {e}", s.id),
         };
-        let got: HashSet<(EntityType, usize, usize)> = found.iter().map(|e| (e.entity_type, e.start, e.end)).collect();
-        let want: HashSet<(EntityType, usize, usize)> =
-            s.entities.iter().map(|e| (e.entity_type, e.start, e.end)).collect();
+        let got: HashSet<(EntityType, usize, usize)> = found
+            .iter()
+            .map(|e| (e.entity_type, e.start, e.end))
+            .collect();
+        let want: HashSet<(EntityType, usize, usize)> = s
+            .entities
+            .iter()
+            .map(|e| (e.entity_type, e.start, e.end))
+            .collect();
         for g in &got {
             let c = counts.entry(g.0).or_default();
             if want.contains(g) {
@@ -86,7 +98,13 @@ pub fn evaluate(samples: &[Sample], verbose: bool) -> BTreeMap<EntityType, Count
             } else {
                 c.fp += 1;
                 if verbose {
-                    println!("FP {} {:?} {:?} in {:?}", s.id, g.0, &s.text[g.1..g.2], s.text);
+                    println!(
+                        "FP {} {:?} {:?} in {:?}",
+                        s.id,
+                        g.0,
+                        &s.text[g.1..g.2],
+                        s.text
+                    );
                 }
             }
         }
@@ -94,7 +112,13 @@ pub fn evaluate(samples: &[Sample], verbose: bool) -> BTreeMap<EntityType, Count
             if !got.contains(w) {
                 counts.entry(w.0).or_default().fn_ += 1;
                 if verbose {
-                    println!("FN {} {:?} {:?} in {:?}", s.id, w.0, &s.text[w.1..w.2], s.text);
+                    println!(
+                        "FN {} {:?} {:?} in {:?}",
+                        s.id,
+                        w.0,
+                        &s.text[w.1..w.2],
+                        s.text
+                    );
                 }
             }
         }

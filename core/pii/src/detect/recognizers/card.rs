@@ -79,29 +79,52 @@ pub(crate) enum Issuer {
 /// The issuer whose prefix and length fit `digits`, if any.
 pub(crate) fn issuer(digits: &[u8]) -> Option<Issuer> {
     let len = digits.len();
-    let prefix = |n: usize| -> u32 { digits.iter().take(n).fold(0, |acc, &d| acc * 10 + u32::from(d)) };
+    let prefix = |n: usize| -> u32 {
+        digits
+            .iter()
+            .take(n)
+            .fold(0, |acc, &d| acc * 10 + u32::from(d))
+    };
     let (p1, p2, p3, p4, p6) = (prefix(1), prefix(2), prefix(3), prefix(4), prefix(6));
     let table: [(bool, &[usize], Issuer); 11] = [
         (p1 == 4, &[13, 16, 19], Issuer::Visa),
-        ((51..=55).contains(&p2) || (2221..=2720).contains(&p4), &[16], Issuer::Mastercard),
+        (
+            (51..=55).contains(&p2) || (2221..=2720).contains(&p4),
+            &[16],
+            Issuer::Mastercard,
+        ),
         (p2 == 34 || p2 == 37, &[15], Issuer::Amex),
         (
-            p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622_126..=622_925).contains(&p6),
+            p4 == 6011
+                || (644..=649).contains(&p3)
+                || p2 == 65
+                || (622_126..=622_925).contains(&p6),
             &[16, 17, 18, 19],
             Issuer::Discover,
         ),
-        ((300..=305).contains(&p3) || p4 == 3095 || p2 == 36 || p2 == 38 || p2 == 39, &[14, 15, 16, 17, 18, 19], Issuer::Diners),
+        (
+            (300..=305).contains(&p3) || p4 == 3095 || p2 == 36 || p2 == 38 || p2 == 39,
+            &[14, 15, 16, 17, 18, 19],
+            Issuer::Diners,
+        ),
         // JCB's assigned range is 3528-3589; many issuers' test data (and generators) use all of 35.
         (p2 == 35, &[16, 17, 18, 19], Issuer::Jcb),
         (p4 == 2131 || p4 == 1800, &[15], Issuer::Jcb),
         (p2 == 62, &[16, 17, 18, 19], Issuer::UnionPay),
         ((2200..=2204).contains(&p4), &[16, 17, 18, 19], Issuer::Mir),
         (
-            matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763 | 6390 | 604), // 604: "0604"
+            matches!(
+                p4,
+                5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763 | 6390 | 604
+            ), // 604: "0604"
             &[12, 13, 14, 15, 16, 17, 18, 19],
             Issuer::Maestro,
         ),
-        (p2 == 50 || (56..=69).contains(&p2), &[12, 13, 14, 15, 16, 17, 18, 19], Issuer::Maestro),
+        (
+            p2 == 50 || (56..=69).contains(&p2),
+            &[12, 13, 14, 15, 16, 17, 18, 19],
+            Issuer::Maestro,
+        ),
     ];
     table
         .into_iter()
@@ -114,7 +137,10 @@ mod tests {
     use super::*;
 
     fn digits(s: &str) -> Vec<u8> {
-        s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+        s.bytes()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0')
+            .collect()
     }
 
     #[test]
@@ -131,8 +157,14 @@ mod tests {
     fn issuers_by_prefix_and_length() {
         assert_eq!(issuer(&digits("4111111111111111")), Some(Issuer::Visa));
         assert_eq!(issuer(&digits("4791601108434")), Some(Issuer::Visa));
-        assert_eq!(issuer(&digits("5482189704340527")), Some(Issuer::Mastercard));
-        assert_eq!(issuer(&digits("2239309559729797")), Some(Issuer::Mastercard));
+        assert_eq!(
+            issuer(&digits("5482189704340527")),
+            Some(Issuer::Mastercard)
+        );
+        assert_eq!(
+            issuer(&digits("2239309559729797")),
+            Some(Issuer::Mastercard)
+        );
         assert_eq!(issuer(&digits("378282246310005")), Some(Issuer::Amex));
         assert_eq!(issuer(&digits("6011111111111117")), Some(Issuer::Discover));
         assert_eq!(issuer(&digits("30137884828884")), Some(Issuer::Diners));
@@ -140,10 +172,18 @@ mod tests {
         assert_eq!(issuer(&digits("213163166277300")), Some(Issuer::Jcb));
         assert_eq!(issuer(&digits("060412345678")), Some(Issuer::Maestro));
         assert_eq!(issuer(&digits("4111111111111")), Some(Issuer::Visa));
-        assert_eq!(issuer(&digits("41111111111111")), None, "Visa has no 14-digit numbers");
+        assert_eq!(
+            issuer(&digits("41111111111111")),
+            None,
+            "Visa has no 14-digit numbers"
+        );
         assert_eq!(issuer(&digits("9111111111111111")), None);
         assert_eq!(issuer(&digits("378282246310005")), Some(Issuer::Amex));
-        assert_eq!(issuer(&digits("3782822463100051")), None, "Amex is 15 digits");
+        assert_eq!(
+            issuer(&digits("3782822463100051")),
+            None,
+            "Amex is 15 digits"
+        );
     }
 
     #[test]

@@ -20,8 +20,18 @@ pub(crate) fn pattern() -> String {
 }
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit> {
@@ -42,15 +52,22 @@ fn birth_context(scan: &Scan<'_>, start: usize, end: usize) -> f32 {
     }
     let before = scan.context_within(kind::DOB, start, start, 40, 0);
     let before = if before > 0.0 {
-        let kw_end = scan
-            .keywords()
+        let kws = scan.keywords();
+        let before_start = kws.partition_point(|h| h.end <= start);
+        let kw_end = kws[..before_start]
             .iter()
-            .filter(|h| h.kinds & kind::DOB != 0 && h.end <= start && h.end + 40 >= start)
+            .rev()
+            .take_while(|h| h.end + 40 >= start)
+            .filter(|h| h.kinds & kind::DOB != 0)
             .map(|h| h.end)
             .max()
             .unwrap_or(start);
         let gap = scan.slice(kw_end, start);
-        if gap.bytes().any(|b| b.is_ascii_digit()) { 0.0 } else { before }
+        if gap.bytes().any(|b| b.is_ascii_digit()) {
+            0.0
+        } else {
+            before
+        }
     } else {
         0.0
     };
@@ -77,14 +94,24 @@ pub(crate) fn is_date(s: &str) -> bool {
     let words = &parts[..n];
     let num = |w: &str| -> Option<u32> {
         let w = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        if w.is_empty() || w.len() > 4 { None } else { w.parse().ok() }
+        if w.is_empty() || w.len() > 4 {
+            None
+        } else {
+            w.parse().ok()
+        }
     };
     match words {
-        [a, b, c] if a.len() == 4 && a.bytes().all(|x| x.is_ascii_digit()) => match (num(a), num(b), num(c)) {
-            (Some(y), Some(m), Some(d)) => valid(y, m, d),
-            _ => false,
-        },
-        [a, b, c] if c.len() == 4 && a.bytes().all(|x| x.is_ascii_digit()) && b.bytes().all(|x| x.is_ascii_digit()) => {
+        [a, b, c] if a.len() == 4 && a.bytes().all(|x| x.is_ascii_digit()) => {
+            match (num(a), num(b), num(c)) {
+                (Some(y), Some(m), Some(d)) => valid(y, m, d),
+                _ => false,
+            }
+        }
+        [a, b, c]
+            if c.len() == 4
+                && a.bytes().all(|x| x.is_ascii_digit())
+                && b.bytes().all(|x| x.is_ascii_digit()) =>
+        {
             match (num(a), num(b), num(c)) {
                 (Some(x), Some(y2), Some(y)) => valid(y, x, y2) || valid(y, y2, x),
                 _ => false,
@@ -92,7 +119,11 @@ pub(crate) fn is_date(s: &str) -> bool {
         }
         [a, b, c] => {
             // Month D YYYY or D Month YYYY
-            let (m, d) = if a.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) { (*a, *b) } else { (*b, *a) };
+            let (m, d) = if a.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+                (*a, *b)
+            } else {
+                (*b, *a)
+            };
             match (month(m), num(d), num(c)) {
                 (Some(m), Some(d), Some(y)) => valid(y, m, d),
                 _ => false,
@@ -109,7 +140,9 @@ fn month(w: &str) -> Option<u32> {
     }
     MONTHS
         .iter()
-        .position(|m| m.len() >= w.len() && m.as_bytes()[..w.len()].eq_ignore_ascii_case(w.as_bytes()))
+        .position(|m| {
+            m.len() >= w.len() && m.as_bytes()[..w.len()].eq_ignore_ascii_case(w.as_bytes())
+        })
         .map(|i| i as u32 + 1)
 }
 
@@ -134,8 +167,17 @@ mod tests {
     #[test]
     fn accepts_real_dates_in_common_forms() {
         for s in [
-            "1985-02-27", "04/24/1949", "24/04/1949", "January 24, 1997", "May 02, 1997", "Sept 3 1980",
-            "3rd of March, 1985", "29 February 2000", "1990/1/2", "12.05.1990", "July 26, 1976",
+            "1985-02-27",
+            "04/24/1949",
+            "24/04/1949",
+            "January 24, 1997",
+            "May 02, 1997",
+            "Sept 3 1980",
+            "3rd of March, 1985",
+            "29 February 2000",
+            "1990/1/2",
+            "12.05.1990",
+            "July 26, 1976",
             "June 5 1990",
         ] {
             assert!(is_date(s), "{s}");
@@ -145,7 +187,12 @@ mod tests {
     #[test]
     fn rejects_impossible_dates() {
         for s in [
-            "1985-02-30", "13/13/1990", "29 February 1900", "Janx 3, 1990", "1776-07-04", "00/12/1990",
+            "1985-02-30",
+            "13/13/1990",
+            "29 February 1900",
+            "Janx 3, 1990",
+            "1776-07-04",
+            "00/12/1990",
             "Ma 3, 1990",
         ] {
             assert!(!is_date(s), "{s}");

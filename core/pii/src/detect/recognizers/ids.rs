@@ -30,21 +30,34 @@ pub(crate) fn classify_bare(scan: &Scan<'_>, start: usize, end: usize) -> Option
     };
     if digits.len() == 9 {
         if ssn::is_valid_digits(digits) {
-            consider(EntityType::UsSsn, 0.3 + 0.65 * scan.context(kind::SSN, start, end));
+            consider(
+                EntityType::UsSsn,
+                0.3 + 0.65 * scan.context(kind::SSN, start, end),
+            );
         }
-        consider(EntityType::UsPassport, 0.25 + 0.7 * scan.context(kind::PASSPORT, start, end));
+        consider(
+            EntityType::UsPassport,
+            0.25 + 0.7 * scan.context(kind::PASSPORT, start, end),
+        );
     }
     if phone::is_nanp(digits) {
-        consider(EntityType::Phone, 0.3 + 0.6 * scan.context(kind::PHONE, start, end));
+        consider(
+            EntityType::Phone,
+            0.3 + 0.6 * scan.context(kind::PHONE, start, end),
+        );
     }
-    consider(EntityType::UsDriverLicense, 0.2 + 0.75 * scan.context(kind::LICENSE, start, end));
+    consider(
+        EntityType::UsDriverLicense,
+        0.2 + 0.75 * scan.context(kind::LICENSE, start, end),
+    );
     best.filter(|h| h.score > 0.3)
 }
 
 pub(crate) fn classify_letters(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit> {
     let s = scan.slice(start, end).as_bytes();
     let penalty = 0.5 * scan.not_pii(start);
-    let passport_shape = s.len() == 9 && s[0].is_ascii_uppercase() && s[1..].iter().all(u8::is_ascii_digit);
+    let passport_shape =
+        s.len() == 9 && s[0].is_ascii_uppercase() && s[1..].iter().all(u8::is_ascii_digit);
     let passport = if passport_shape {
         0.35 + 0.6 * scan.context(kind::PASSPORT, start, end)
     } else {

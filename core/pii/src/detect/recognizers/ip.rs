@@ -13,8 +13,11 @@ pub(crate) fn classify_v4(scan: &Scan<'_>, start: usize, end: usize) -> Option<H
     // Part of a longer dotted run (a version like 1.2.3.4.5, or an OID) is not an address.
     let dotted_before = scan.byte_before(start) == Some(b'.')
         && start >= 2
-        && scan.byte_before(start - 1).is_some_and(|b| b.is_ascii_digit());
-    let dotted_after = scan.byte_at(end) == Some(b'.') && scan.byte_at(end + 1).is_some_and(|b| b.is_ascii_digit());
+        && scan
+            .byte_before(start - 1)
+            .is_some_and(|b| b.is_ascii_digit());
+    let dotted_after = scan.byte_at(end) == Some(b'.')
+        && scan.byte_at(end + 1).is_some_and(|b| b.is_ascii_digit());
     if dotted_before || dotted_after {
         return None;
     }
@@ -28,7 +31,9 @@ pub(crate) fn classify_v4(scan: &Scan<'_>, start: usize, end: usize) -> Option<H
 pub(crate) fn classify_v6(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit> {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     // Standing alone: not glued to a word (`std::fmt`) or to more colons or dots.
-    if scan.byte_before(start).is_some_and(|b| word(b) || b == b':' || b == b'.')
+    if scan
+        .byte_before(start)
+        .is_some_and(|b| word(b) || b == b':' || b == b'.')
         || scan.byte_at(end).is_some_and(|b| word(b) || b == b':')
     {
         return None;
@@ -41,7 +46,11 @@ pub(crate) fn classify_v6(scan: &Scan<'_>, start: usize, end: usize) -> Option<H
 /// fragments of code and times do not pass).
 pub(crate) fn is_v6(s: &str) -> bool {
     // an embedded IPv4 tail (::ffff:192.0.2.1) stands for two groups
-    let groups = s.split(':').filter(|g| !g.is_empty()).map(|g| if g.contains('.') { 2 } else { 1 }).sum::<usize>();
+    let groups = s
+        .split(':')
+        .filter(|g| !g.is_empty())
+        .map(|g| if g.contains('.') { 2 } else { 1 })
+        .sum::<usize>();
     groups >= 3 && s.parse::<Ipv6Addr>().is_ok()
 }
 

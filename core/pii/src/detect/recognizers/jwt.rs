@@ -16,7 +16,9 @@ pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit>
 /// allowed only for `alg: none`.
 pub(crate) fn is_jwt(s: &str) -> bool {
     let mut parts = s.split('.');
-    let (Some(h), Some(p), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
     let Some(header) = decode(h).and_then(|b| serde_json::from_slice::<Header>(&b).ok()) else {
@@ -53,7 +55,11 @@ mod tests {
 
     #[test]
     fn needs_a_json_header_with_alg() {
-        let good = format!("{}.{}.sig", b64(r#"{"alg":"EdDSA","typ":"JWT"}"#), b64(r#"{"sub":"1"}"#));
+        let good = format!(
+            "{}.{}.sig",
+            b64(r#"{"alg":"EdDSA","typ":"JWT"}"#),
+            b64(r#"{"sub":"1"}"#)
+        );
         assert!(is_jwt(&good));
         let no_alg = format!("{}.{}.sig", b64(r#"{"typ":"JWT"}"#), b64(r#"{"sub":"1"}"#));
         assert!(!is_jwt(&no_alg));

@@ -10,7 +10,9 @@ pub(crate) const PATTERN: &str = concat!(
 
 pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit> {
     // More hex groups right after: this is an IPv6 address or a longer identifier.
-    if matches!(scan.byte_at(end), Some(b':' | b'-' | b'.')) && scan.byte_at(end + 1).is_some_and(|b| b.is_ascii_hexdigit()) {
+    if matches!(scan.byte_at(end), Some(b':' | b'-' | b'.'))
+        && scan.byte_at(end + 1).is_some_and(|b| b.is_ascii_hexdigit())
+    {
         return None;
     }
     if matches!(scan.byte_before(start), Some(b':' | b'-' | b'.')) {

@@ -51,7 +51,10 @@ pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit>
     // Extend a suffix abbreviation to its dot ("Jr" + ".").
     if let Some(last) = toks.last_mut()
         && last.2 == Tok::Suffix
-        && matches!(scan.slice(last.0, last.1).trim_end_matches(','), "Jr" | "Sr" | "Esq")
+        && matches!(
+            scan.slice(last.0, last.1).trim_end_matches(','),
+            "Jr" | "Sr" | "Esq"
+        )
         && scan.byte_at(last.1) == Some(b'.')
     {
         last.1 += 1;
@@ -126,7 +129,10 @@ fn best_name(scan: &Scan<'_>, toks: &[(usize, usize, Tok)]) -> Option<Hit> {
             if (suffix || matches!(toks[j].2, Tok::Word(_)))
                 && let Some(score) = score(titled, words.as_slice(), initials, suffix)
                 && let Some(hit) = weigh(scan, toks, i, j, score)
-                && best.is_none_or(|b| hit.score > b.score || hit.score == b.score && hit.end - hit.start > b.end - b.start)
+                && best.is_none_or(|b| {
+                    hit.score > b.score
+                        || hit.score == b.score && hit.end - hit.start > b.end - b.start
+                })
             {
                 best = Some(hit);
             }
@@ -147,8 +153,16 @@ fn best_name(scan: &Scan<'_>, toks: &[(usize, usize, Tok)]) -> Option<Hit> {
 
 /// The hit for tokens `i..=j` with a base score: rejected next to a place or organization word
 /// ("Jordan Smith Foundation", "Fort Collins"), raised by person context around it.
-fn weigh(scan: &Scan<'_>, toks: &[(usize, usize, Tok)], i: usize, j: usize, score: f32) -> Option<Hit> {
-    let next_is_org = toks.get(j + 1).is_some_and(|t| matches!(t.2, Tok::Word(c) if c.org_place));
+fn weigh(
+    scan: &Scan<'_>,
+    toks: &[(usize, usize, Tok)],
+    i: usize,
+    j: usize,
+    score: f32,
+) -> Option<Hit> {
+    let next_is_org = toks
+        .get(j + 1)
+        .is_some_and(|t| matches!(t.2, Tok::Word(c) if c.org_place));
     let prev_is_org = i > 0 && matches!(toks[i - 1].2, Tok::Word(c) if c.org_place);
     if next_is_org || prev_is_org || following_org(scan, toks[j].1) {
         return None;
@@ -156,20 +170,25 @@ fn weigh(scan: &Scan<'_>, toks: &[(usize, usize, Tok)], i: usize, j: usize, scor
     let (s, e) = (toks[i].0, toks[j].1);
     let before = scan.context_within(kind::PERSON, s, e, 32, 0);
     let after = scan.context_within(kind::PERSON_AFTER, s, e, 0, 12);
-    Some(Hit::new(EntityType::Person, s, e, score + 0.2 * before.max(after)))
+    Some(Hit::new(
+        EntityType::Person,
+        s,
+        e,
+        score + 0.2 * before.max(after),
+    ))
 }
 
 /// Up to five name words (more is no name).
 #[derive(Default)]
 struct Words {
-    buf: [Option<NameClass>; 5],
+    buf: [NameClass; 5],
     len: usize,
 }
 
 impl Words {
     fn push(&mut self, c: NameClass) {
         if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = Some(c);
+            *slot = c;
             self.len += 1;
         }
     }
@@ -178,8 +197,8 @@ impl Words {
         self.len
     }
 
-    fn as_slice(&self) -> Vec<NameClass> {
-        self.buf.iter().take(self.len).flatten().copied().collect()
+    fn as_slice(&self) -> &[NameClass] {
+        &self.buf[..self.len]
     }
 }
 

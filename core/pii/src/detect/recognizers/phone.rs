@@ -16,7 +16,11 @@ pub(crate) const PATTERN: &str = concat!(
 pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit> {
     let s = scan.slice(start, end);
     // A `+` glued to a word or digit before it is arithmetic or an identifier.
-    if s.starts_with('+') && scan.byte_before(start).is_some_and(|b| b.is_ascii_alphanumeric()) {
+    if s.starts_with('+')
+        && scan
+            .byte_before(start)
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+    {
         return None;
     }
     let mut buf = [0u8; 16];
@@ -32,7 +36,11 @@ pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit>
         }
         // N11 codes (411, 911...) are never assigned, but people and generators write them.
         let n11 = if has_n11(digits) { 0.1 } else { 0.0 };
-        (if s.starts_with('+') || s.contains('(') { 0.85 } else { 0.75 }) - n11
+        (if s.starts_with('+') || s.contains('(') {
+            0.85
+        } else {
+            0.75
+        }) - n11
     };
     let ctx = scan.context(kind::PHONE, start, end);
     let score = base + 0.15 * ctx - 0.45 * scan.not_pii(start);
@@ -62,7 +70,10 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> Vec<u8> {
-        s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+        s.bytes()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0')
+            .collect()
     }
 
     #[test]

@@ -60,7 +60,14 @@ pub(crate) fn classify_generic(scan: &Scan<'_>, start: usize, end: usize) -> Opt
         }
         Shape::NotSecret => return None,
     };
-    let score = base + 0.3 * ctx + if shape == Shape::Random { 0.0 } else { 0.2 * ctx } - 0.5 * scan.not_pii(start);
+    let score = base
+        + 0.3 * ctx
+        + if shape == Shape::Random {
+            0.0
+        } else {
+            0.2 * ctx
+        }
+        - 0.5 * scan.not_pii(start);
     Some(Hit::new(EntityType::ApiSecret, start, end, score))
 }
 
@@ -70,10 +77,16 @@ pub(crate) fn encodes_prose(s: &str) -> bool {
     use base64::Engine;
     use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
     let t = s.trim_end_matches('=');
-    let Ok(bytes) = STANDARD_NO_PAD.decode(t).or_else(|_| URL_SAFE_NO_PAD.decode(t)) else {
+    let Ok(bytes) = STANDARD_NO_PAD
+        .decode(t)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(t))
+    else {
         return false;
     };
-    let printable = bytes.iter().filter(|b| b.is_ascii_graphic() || **b == b' ').count();
+    let printable = bytes
+        .iter()
+        .filter(|b| b.is_ascii_graphic() || **b == b' ')
+        .count();
     let spaces = bytes.iter().filter(|&&b| b == b' ').count();
     bytes.len() >= 8 && printable * 100 >= bytes.len() * 95 && spaces * 12 >= bytes.len()
 }
@@ -98,7 +111,11 @@ pub(crate) fn shape(s: &str) -> Shape {
         return Shape::Uuid;
     }
     if b.iter().all(u8::is_ascii_hexdigit) {
-        return if entropy(s) >= 3.0 { Shape::Hex } else { Shape::NotSecret };
+        return if entropy(s) >= 3.0 {
+            Shape::Hex
+        } else {
+            Shape::NotSecret
+        };
     }
     let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
     let lower = b.iter().filter(|c| c.is_ascii_lowercase()).count();
@@ -177,15 +194,24 @@ mod tests {
     #[test]
     fn base64_of_prose_is_not_a_secret() {
         assert!(encodes_prose("aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Q"));
-        assert!(!encodes_prose("dXNlcjpwYXNzd29yZA"), "user:password has no spaces");
+        assert!(
+            !encodes_prose("dXNlcjpwYXNzd29yZA"),
+            "user:password has no spaces"
+        );
         assert!(!encodes_prose("T11NCue1cr3McRTrKwtPYKbPizDmbX1rpXjYd"));
     }
 
     #[test]
     fn random_tokens_are_random_and_words_are_not() {
-        assert_eq!(shape("T11NCue1cr3McRTrKwtPYKbPizDmbX1rpXjYd"), Shape::Random);
+        assert_eq!(
+            shape("T11NCue1cr3McRTrKwtPYKbPizDmbX1rpXjYd"),
+            Shape::Random
+        );
         assert_eq!(shape("pVkOyRkunyBHsr4dEtUhtPjX6l6dWDbLE6"), Shape::Random);
-        assert_eq!(shape("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), Shape::Random);
+        assert_eq!(
+            shape("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            Shape::Random
+        );
         assert_ne!(shape("AbstractSingletonProxyFactoryBean2"), Shape::Random);
         assert_eq!(shape("internationalization_strategy_v2"), Shape::NotSecret);
         assert_eq!(shape("very-long-kebab-case-identifier"), Shape::NotSecret);

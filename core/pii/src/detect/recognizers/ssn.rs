@@ -36,7 +36,10 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> Vec<u8> {
-        s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+        s.bytes()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0')
+            .collect()
     }
 
     #[test]

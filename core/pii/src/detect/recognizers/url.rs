@@ -17,7 +17,9 @@ pub(crate) fn classify(scan: &Scan<'_>, start: usize, end: usize) -> Option<Hit>
     let host = host.rsplit('@').next().unwrap_or("");
     // A host needs a letter or digit, and `www.` alone is no address.
     let ok = host.bytes().any(|b| b.is_ascii_alphanumeric())
-        && (url.contains("://") || host.matches('.').count() >= 2 || host.len() > 4 && host.contains('.'));
+        && (url.contains("://")
+            || host.matches('.').count() >= 2
+            || host.len() > 4 && host.contains('.'));
     ok.then(|| Hit::new(EntityType::Url, start, start + len, score))
 }
 
@@ -54,7 +56,10 @@ mod tests {
     fn trims_sentence_punctuation_but_keeps_balanced_parens() {
         assert_eq!(trimmed_len("https://a.io/x."), 14);
         assert_eq!(trimmed_len("https://a.io/x)."), 14);
-        assert_eq!(trimmed_len("https://en.wikipedia.org/wiki/Rust_(language)"), 45);
+        assert_eq!(
+            trimmed_len("https://en.wikipedia.org/wiki/Rust_(language)"),
+            45
+        );
         assert_eq!(trimmed_len("http://a.io/?q=1,"), 16);
     }
 }

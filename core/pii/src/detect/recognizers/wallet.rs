@@ -84,7 +84,9 @@ mod tests {
     fn bech32_of_real_addresses() {
         assert!(bech32_ok("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
         assert!(bech32_ok("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"));
-        assert!(bech32_ok("bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"));
+        assert!(bech32_ok(
+            "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"
+        ));
         assert!(!bech32_ok("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr"));
         assert!(!bech32_ok("bc1qfQQgW9eXvd9xRChALFugGoDBphcDkR"));
     }
@@ -94,6 +96,9 @@ mod tests {
         assert!(eip55_ok("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
         assert!(eip55_ok("fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"));
         assert!(!eip55_ok("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"));
-        assert_eq!(eth_score("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"), Some(0.8));
+        assert_eq!(
+            eth_score("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
+            Some(0.8)
+        );
     }
 }
