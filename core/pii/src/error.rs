@@ -47,9 +47,6 @@ pub enum PiiError {
     /// The JSON Schema does not compile; the message says where and why.
     #[error("invalid JSON Schema: {0}")]
     InvalidSchema(String),
-    /// The request's shape is wrong (e.g. both `text` and `record`).
-    #[error("invalid request: {0}")]
-    InvalidRequest(&'static str),
     /// The AEAD refused to encrypt (only on absurd sizes); never carries data.
     #[error("token encryption failed")]
     Crypto,
@@ -64,7 +61,6 @@ impl PiiError {
             Self::TooDeep { .. }
             | Self::InvalidEntity { .. }
             | Self::InvalidOperator { .. }
-            | Self::InvalidRequest(_)
             | Self::InvalidSchema(_) => 422,
             Self::MissingKeys(_) | Self::Crypto => 500,
         }

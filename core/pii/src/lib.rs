@@ -14,7 +14,6 @@
 //! ```
 
 pub mod anonymize;
-pub mod api;
 pub mod detect;
 mod entity;
 mod error;
@@ -24,9 +23,6 @@ pub use anonymize::{
     AnonymizedRecord, AnonymizedText, Change, DeanonymizedRecord, DeanonymizedText, Operator,
     OperatorKind, OperatorTarget, Operators, PiiKeys, Restored, anonymize_record, anonymize_text,
     deanonymize_record, deanonymize_text,
-};
-pub use api::{
-    AnonymizeRequest, DeanonymizeRequest, DetectRequest, DetectResponse, Subject, ValidateRequest,
 };
 pub use detect::{DetectOptions, Detector};
 pub use entity::{Entity, EntityType};

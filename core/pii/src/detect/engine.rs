@@ -1,7 +1,8 @@
-//! The single-pass candidate scanner: every family's pattern compiled into one multi-pattern
-//! automaton (leftmost-first, earlier families win ties), walked once over the text; each match
-//! goes to its family's validator, and a rejected match may fall back to a family that starts at
-//! the same place.
+//! Candidate finding: one pre-scan walks the text once, word by word, noting where a value could
+//! start and which context words it holds; then every family's pattern, compiled into one
+//! multi-pattern lazy DFA (leftmost-first, earlier families win ties), runs anchored at each such
+//! start. Each match goes to its family's validator; a rejected match may fall back to a family
+//! that starts at the same place.
 
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
@@ -180,7 +181,9 @@ impl Engine {
             if s < covered {
                 continue;
             }
-            let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
+            let input = Input::new(hay)
+                .range(s..span_end(hay, s))
+                .anchored(Anchored::Yes);
             let Some(m) = self.search(&mut cache, &input) else {
                 continue;
             };
@@ -191,9 +194,15 @@ impl Engine {
             if hit.is_none() {
                 hit = self.fallback(&mut cache, scan, family, s, min_score);
             }
-            if let Some(h) = hit {
-                hits.push(h);
-                covered = h.end;
+            match hit {
+                Some(h) => {
+                    hits.push(h);
+                    covered = h.end;
+                }
+                // A long rejected candidate is not searched again from each word inside it:
+                // that would make crafted input ("a-a-a-...") quadratic.
+                None if m.end() - s > LONG_CANDIDATE => covered = m.end(),
+                None => {}
             }
         }
         hits
@@ -209,7 +218,7 @@ impl Engine {
     ) -> Option<Hit> {
         for &f in family.fallbacks() {
             let input = Input::new(scan.bytes)
-                .range(s..)
+                .range(s..span_end(scan.bytes, s))
                 .anchored(Anchored::Pattern(f.id()));
             if let Some(m) = self.search(cache, &input)
                 && let Some(h) = f.classify(scan, m.start(), m.end())
@@ -220,6 +229,17 @@ impl Engine {
         }
         None
     }
+}
+
+/// Longest candidate looked at, in bytes: bounds the work of one search on crafted input. Real
+/// values are far shorter (the longest, URLs and JWTs, rarely pass 2 KiB).
+const MAX_CANDIDATE: usize = 8 * 1024;
+
+/// A rejected candidate longer than this covers the words inside it.
+const LONG_CANDIDATE: usize = 64;
+
+fn span_end(hay: &[u8], s: usize) -> usize {
+    s.saturating_add(MAX_CANDIDATE).min(hay.len())
 }
 
 const ALNUM: u8 = 1;
@@ -294,15 +314,17 @@ pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> (Vec<usize>, Vec<Kw
     let mut kw_end = 0;
     let n = hay.len();
     let next_is_digit = |i: usize| hay.get(i + 1).is_some_and(u8::is_ascii_digit);
-    // The current token: where it started, and whether an '@' or ':' was seen in it so far.
+    // The current token: where it started, whether an '@' or ':' was seen in it so far, and
+    // whether it is rich (computed at most once per token, so long tokens stay linear).
     let (mut tok_start, mut tok_at, mut tok_colon) = (0, false, false);
+    let mut tok_rich: Option<bool> = None;
     let mut i = 0;
     while i < n {
         let c = hay[i];
         let cl = class(c);
         if cl & ALNUM == 0 {
             if cl & TOK == 0 {
-                (tok_start, tok_at, tok_colon) = (i + 1, false, false);
+                (tok_start, tok_at, tok_colon, tok_rich) = (i + 1, false, false, None);
             }
             let special = match c {
                 b'(' | b'+' => next_is_digit(i),
@@ -340,7 +362,7 @@ pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> (Vec<usize>, Vec<Kw
                 // hex groups of MAC and IPv6 addresses
                 || word.len() <= 4 && all & HEX != 0 && matches!(hay.get(i), Some(b':' | b'-' | b'.'))
                 || is_month(word)
-                || rich_token(hay, tok_start, i, tok_at || tok_colon)
+                || *tok_rich.get_or_insert_with(|| rich_token(hay, tok_start, i, tok_at || tok_colon))
         };
         if plausible {
             out.push(ws);

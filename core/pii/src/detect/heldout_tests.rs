@@ -199,3 +199,30 @@ fn look_alikes_are_not_found() {
     }
     assert!(f.is_empty(), "{} mismatches:\n{}", f.len(), f.join("\n"));
 }
+
+#[test]
+fn crafted_inputs_stay_linear() {
+    // Each of these once made some scanner quadratic; 256 KiB must finish quickly even in debug.
+    let inputs = [
+        "a-".repeat(128 * 1024),
+        "Aaa ".repeat(64 * 1024),
+        "1.".repeat(128 * 1024),
+        "a@".repeat(128 * 1024),
+        ":".repeat(256 * 1024),
+        "x".repeat(256 * 1024),
+        "1 ".repeat(128 * 1024),
+        "Mr. ".repeat(64 * 1024),
+    ];
+    for text in &inputs {
+        let t = std::time::Instant::now();
+        Detector::shared()
+            .detect_text(text, &DetectOptions::default())
+            .unwrap();
+        assert!(
+            t.elapsed().as_secs() < 20,
+            "{:?}... took {:?}",
+            &text[..8],
+            t.elapsed()
+        );
+    }
+}

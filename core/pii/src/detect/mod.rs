@@ -1,5 +1,6 @@
-//! Detection: one pass of a combined matcher over the text, validators per family, context words,
-//! then overlap resolution. Records are walked field by field, with each key as context.
+//! Detection: one pre-scan of the text (candidate starts and context words), the combined
+//! multi-pattern matcher anchored at those starts, validators per family, then overlap
+//! resolution. Records are walked field by field, with each key as context.
 
 mod context;
 mod engine;

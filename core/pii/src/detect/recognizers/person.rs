@@ -16,7 +16,9 @@ pub(crate) fn pattern() -> String {
     let suffix = r"(?:(?:Jr|Sr|Esq)\.?|(?:II|III|IV|MD|PhD|DDS|DVM|RN|CPA|JD|MBA)\b)";
     let sp = r"[ \t]+";
     format!(
-        r"\b(?:{title}{sp}{name}|{name}{sp}(?:{name}|{initial}))(?:{sp}(?:{name}|{initial}|(?:{particle}{sp}){{1,2}}{name}))*(?:,?{sp}{suffix})?"
+        // At most eight words: a name is shorter, and a bound keeps each search short on long
+        // title-cased runs.
+        r"\b(?:{title}{sp}{name}|{name}{sp}(?:{name}|{initial}))(?:{sp}(?:{name}|{initial}|(?:{particle}{sp}){{1,2}}{name})){{0,6}}(?:,?{sp}{suffix})?"
     )
 }
 
