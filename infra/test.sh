@@ -57,9 +57,13 @@ COFFER_BACKEND=aws COFFER_AWS_ENDPOINT="$COFFER_TEST_AWS_ENDPOINT" COFFER_TABLE=
   cargo run --quiet --locked -p coffer-local -- bootstrap
 
 step "cargo test (embedded and AWS-on-moto backends)"
-cargo test --workspace --locked
+cargo test --workspace --locked 2>&1 | tee target/test-output.log
 
 step "cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml
 
 step "all tests passed"
+# One closing line for the whole run (cargo prints one per test binary, the last often a doc-test
+# binary with nothing in it).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log

@@ -21,6 +21,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
+    // Build the PII detector before the first request rather than during it.
+    coffer_core::pii::engine::Detector::shared();
     let router = app(route_groups(), AppState::new(settings, ports));
     axum::serve(
         listener,
