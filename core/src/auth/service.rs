@@ -188,36 +188,17 @@ impl AuthService {
                 }),
             };
         }
-        let quota = self
-            .limits
-            .hit(
-                &format!("register-ip#{}", ip_bucket(origin.ip)),
-                self.settings.register_per_ip_per_day,
-                DAY,
-            )
-            .await;
-        let quota = match quota {
-            Ok(quota) => quota,
-            Err(err) => {
-                return Limited {
-                    quota: None,
-                    outcome: Err(err),
-                };
-            }
-        };
-        let outcome = match quota.check() {
-            Ok(()) => self.register_unlimited(registration, origin).await,
-            Err(err) => {
-                if let Ok(event) = self.event("auth.register", Outcome::Denied, origin) {
-                    self.record(event).await;
-                }
-                Err(err)
-            }
-        };
-        Limited {
-            quota: Some(quota),
-            outcome,
-        }
+        let bucket = format!("register-ip#{}", ip_bucket(origin.ip));
+        let limit = self.settings.register_per_ip_per_day;
+        self.within_quota(
+            "auth.register",
+            &bucket,
+            limit,
+            DAY,
+            origin,
+            self.register_unlimited(registration, origin),
+        )
+        .await
     }
 
     async fn register_unlimited(
@@ -286,15 +267,25 @@ impl AuthService {
         client: ClientKind,
         origin: &RequestOrigin,
     ) -> Limited<LoginSuccess> {
-        let quota = self
-            .limits
-            .hit(
-                &format!("login-ip#{}", ip_bucket(origin.ip)),
-                self.settings.login_per_ip_per_hour,
-                HOUR,
-            )
-            .await;
-        let quota = match quota {
+        let bucket = format!("login-ip#{}", ip_bucket(origin.ip));
+        let limit = self.settings.login_per_ip_per_hour;
+        let work = self.login_unlimited(email, password, client, origin);
+        self.within_quota("auth.login", &bucket, limit, HOUR, origin, work)
+            .await
+    }
+
+    /// Counts the request against `bucket`'s quota and runs `work` only if the quota allows; a
+    /// refusal is audited as `denied` under `action`.
+    async fn within_quota<T>(
+        &self,
+        action: &'static str,
+        bucket: &str,
+        limit: u32,
+        window: Duration,
+        origin: &RequestOrigin,
+        work: impl std::future::Future<Output = Result<T, AuthError>>,
+    ) -> Limited<T> {
+        let quota = match self.limits.hit(bucket, limit, window).await {
             Ok(quota) => quota,
             Err(err) => {
                 return Limited {
@@ -304,9 +295,9 @@ impl AuthService {
             }
         };
         let outcome = match quota.check() {
-            Ok(()) => self.login_unlimited(email, password, client, origin).await,
+            Ok(()) => work.await,
             Err(err) => {
-                if let Ok(event) = self.event("auth.login", Outcome::Denied, origin) {
+                if let Ok(event) = self.event(action, Outcome::Denied, origin) {
                     self.record(event).await;
                 }
                 Err(err)
