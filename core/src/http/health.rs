@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::problem::cause_chain;
 use super::{ApiError, AppState};
 
 /// How long readiness waits for each dependency.
@@ -54,18 +55,18 @@ async fn ready(State(state): State<AppState>) -> Result<Json<HealthStatus>, ApiE
             "table",
             table
                 .map_err(|_| "timed out".to_owned())
-                .and_then(|r| r.map_err(|e| chain(&e))),
+                .and_then(|r| r.map_err(|e| cause_chain(&e))),
         ),
         (
             "blobs",
             blobs
                 .map_err(|_| "timed out".to_owned())
-                .and_then(|r| r.map_err(|e| chain(&e))),
+                .and_then(|r| r.map_err(|e| cause_chain(&e))),
         ),
         (
             "keys",
             keys.map_err(|_| "timed out".to_owned())
-                .and_then(|r| r.map_err(|e| chain(&e))),
+                .and_then(|r| r.map_err(|e| cause_chain(&e))),
         ),
     ] {
         if let Err(cause) = outcome {
@@ -78,14 +79,4 @@ async fn ready(State(state): State<AppState>) -> Result<Json<HealthStatus>, ApiE
     } else {
         Err(ApiError::Unavailable { failed })
     }
-}
-
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        out = format!("{out}: {cause}");
-        source = cause.source();
-    }
-    out
 }

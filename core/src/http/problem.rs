@@ -144,7 +144,7 @@ impl ApiError {
 }
 
 /// The whole cause chain, for the one log line a 5xx gets.
-fn cause_chain(err: &(dyn StdError + 'static)) -> String {
+pub(crate) fn cause_chain(err: &(dyn StdError + 'static)) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

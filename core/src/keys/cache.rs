@@ -108,16 +108,10 @@ impl DataKeyCache {
 
 /// The cache's key for a wrapped key under a context.
 fn entry_id(wrapped: &WrappedKey, context: &EncryptionContext) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    hash.update((wrapped.0.len() as u64).to_be_bytes());
-    hash.update(&wrapped.0);
-    for (name, value) in context {
-        for part in [name, value] {
-            hash.update((part.len() as u64).to_be_bytes());
-            hash.update(part.as_bytes());
-        }
-    }
-    hash.finalize().into()
+    let mut encoded = (wrapped.0.len() as u64).to_be_bytes().to_vec();
+    encoded.extend_from_slice(&wrapped.0);
+    super::encode_context(context, &mut encoded);
+    Sha256::digest(&encoded).into()
 }
 
 #[async_trait]

@@ -101,12 +101,7 @@ fn read_master_key(path: &Path) -> Result<DataKey, KeyError> {
 /// keys, length-prefixed) so no two contexts share it.
 fn context_aad(context: &EncryptionContext) -> Vec<u8> {
     let mut aad = AAD_PREFIX.to_vec();
-    for (name, value) in context {
-        for part in [name, value] {
-            aad.extend_from_slice(&(part.len() as u64).to_be_bytes());
-            aad.extend_from_slice(part.as_bytes());
-        }
-    }
+    super::encode_context(context, &mut aad);
     aad
 }
 

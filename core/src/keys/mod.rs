@@ -18,6 +18,18 @@ use crate::crypto::DataKey;
 /// Names the tenant and purpose a data key serves. Unwrapping needs exactly the same context.
 pub type EncryptionContext = BTreeMap<String, String>;
 
+/// Appends `context` in one canonical form (sorted names, each name and value length-prefixed),
+/// so no two contexts encode alike. The local key ring binds it as associated data and the
+/// data-key cache hashes it into its entry ids.
+pub(crate) fn encode_context(context: &EncryptionContext, out: &mut Vec<u8>) {
+    for (name, value) in context {
+        for part in [name, value] {
+            out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            out.extend_from_slice(part.as_bytes());
+        }
+    }
+}
+
 /// A freshly generated data key: its plaintext for use now, its wrapped form for storage.
 #[derive(Debug)]
 pub struct GeneratedKey {
