@@ -1,6 +1,7 @@
 //! Coffer's core: the domain, its ports (table, blobs, key ring) with their backends, the crypto
 //! primitives, and — in `http` only — the web glue shared by every Lambda function.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod aws;
@@ -11,7 +12,9 @@ pub mod clock;
 pub mod crypto;
 pub mod faults;
 pub mod http;
+pub mod ids;
 pub mod keys;
+pub mod orgs;
 pub mod pii;
 pub mod settings;
 pub mod store;

@@ -43,6 +43,29 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpAddr>,
     /// Identity: password hashing, sessions, rate limits, single-use tokens and email.
     pub auth: AuthSettings,
+    /// Tenancy: how many orgs a user may belong to, how long invitations wait.
+    pub orgs: OrgSettings,
+}
+
+/// Tenancy's settings (`functions/orgs`).
+#[derive(Debug, Clone)]
+pub struct OrgSettings {
+    /// Orgs one user may belong to (`COFFER_MAX_ORGS_PER_USER`, default 100000).
+    pub max_orgs_per_user: u32,
+    /// How long an invitation waits for its address to register and verify
+    /// (`COFFER_INVITATION_TTL_SECONDS`, default 7 days).
+    pub invitation_ttl: Duration,
+}
+
+impl OrgSettings {
+    fn from_vars<'a>(get: &impl Fn(&str) -> Option<&'a str>) -> Result<Self, SettingsError> {
+        const DAY: u64 = 86_400;
+        Ok(Self {
+            max_orgs_per_user: number(get, "COFFER_MAX_ORGS_PER_USER", 100_000, 1..=10_000_000)?,
+            invitation_ttl: number(get, "COFFER_INVITATION_TTL_SECONDS", 7 * DAY, 60..=90 * DAY)
+                .map(Duration::from_secs)?,
+        })
+    }
 }
 
 /// Identity's settings (`functions/auth` and the caller extractor).
@@ -207,6 +230,7 @@ impl Settings {
                     })?,
             },
             auth: AuthSettings::from_vars(&get)?,
+            orgs: OrgSettings::from_vars(&get)?,
         })
     }
 

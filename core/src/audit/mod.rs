@@ -16,6 +16,10 @@
 //! `prev_hash` / `hash` over its canonical form, linked through a per-org head item updated with
 //! `VersionEquals` in the event's transaction; the names are reserved here.
 
+mod change;
+
+pub use change::{ATTEMPTS, Change, ChangeError, Conflicted, retrying};
+
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -25,12 +29,13 @@ use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
+use crate::access::Scoped;
 use crate::clock::Clock;
 use crate::crypto::CryptoError;
-use crate::store::{Condition, Item, Key, Query, StoreError, Table, TxOp};
+use crate::ids::EventId;
+use crate::store::{Condition, Item, Query, StoreError, Table, TxOp, schema};
 
-/// The scope of events that belong to no org.
-pub const PLATFORM_SCOPE: &str = "_";
+pub use schema::PLATFORM_SCOPE;
 
 const SORT_TIME: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z");
@@ -99,12 +104,12 @@ impl AuditEvent {
         self.org_id.as_deref().unwrap_or(PLATFORM_SCOPE)
     }
 
-    fn sort_key(&self) -> String {
-        format!(
-            "{}#{}",
-            self.time.format(SORT_TIME).unwrap_or_default(),
-            self.id
-        )
+    fn sort_time(&self) -> String {
+        self.time.format(SORT_TIME).unwrap_or_default()
+    }
+
+    fn day(&self) -> String {
+        self.time.format(DAY).unwrap_or_default()
     }
 
     pub fn actor(mut self, actor: impl fmt::Display) -> Self {
@@ -117,13 +122,16 @@ impl AuditEvent {
         self
     }
 
-    fn to_item(&self) -> Item {
-        let mut item = Item::new(Key::new(
-            day_partition(self.scope(), self.time),
-            self.sort_key(),
+    pub(crate) fn to_item(&self) -> Item {
+        let (day, sort_time) = (self.day(), self.sort_time());
+        let mut item = Item::new(schema::audit_event(
+            self.scope(),
+            &day,
+            &sort_time,
+            &self.id,
         ))
         .with_attr("id", self.id.as_str())
-        .with_attr("time", self.time.format(SORT_TIME).unwrap_or_default())
+        .with_attr("time", sort_time.as_str())
         .with_attr("actor", self.actor.clone())
         .with_attr("action", self.action)
         .with_attr("resource", self.resource.clone())
@@ -132,17 +140,11 @@ impl AuditEvent {
         .with_attr("request_id", self.request_id.clone())
         .with_attr("org_id", self.org_id.clone());
         if let Some(actor) = &self.actor {
-            item = item.with_gsi1(
-                format!("AUDIT#{}#ACTOR#{actor}", self.scope()),
-                self.sort_key(),
-            );
+            let index = schema::audit_by_actor(self.scope(), actor, &sort_time, &self.id);
+            item = item.with_gsi1(index.pk, index.sk);
         }
         item
     }
-}
-
-fn day_partition(scope: &str, time: OffsetDateTime) -> String {
-    format!("AUDIT#{scope}#{}", time.format(DAY).unwrap_or_default())
 }
 
 /// Writes audit events to the table.
@@ -166,10 +168,7 @@ impl AuditSink {
     ) -> Result<AuditEvent, CryptoError> {
         let time = self.clock.now();
         Ok(AuditEvent {
-            id: format!(
-                "evt_{}",
-                crate::auth::ids::ulid_at(time)?.to_string().to_lowercase()
-            ),
+            id: EventId::generate(time)?.to_string(),
             time,
             actor: None,
             action,
@@ -179,6 +178,20 @@ impl AuditSink {
             request_id: origin.request_id.clone(),
             org_id: None,
         })
+    }
+
+    /// An event of `at`'s org happening now, by `at`'s principal, from `origin`; add the
+    /// resource after.
+    pub fn scoped_event(
+        &self,
+        at: &Scoped,
+        action: &'static str,
+        outcome: Outcome,
+        origin: &RequestOrigin,
+    ) -> Result<AuditEvent, CryptoError> {
+        let mut event = self.event(action, outcome, origin)?.actor(at.principal().actor_id());
+        event.org_id = Some(at.org().to_string());
+        Ok(event)
     }
 
     /// The write of `event`, to go in the transaction of the change it records.
@@ -209,7 +222,10 @@ impl AuditSink {
         let page = self
             .table
             .query(
-                &Query::partition(day_partition(scope, day))
+                &Query::partition(schema::audit_day_partition(
+                    scope,
+                    &day.format(DAY).unwrap_or_default(),
+                ))
                     .limit(limit)
                     .descending(),
             )
@@ -257,6 +273,22 @@ pub const ACTIONS: &[&str] = &[
     "auth.email.verify",
     "auth.password.reset_request",
     "auth.password.reset",
+    "pii.deanonymize",
+    "orgs.org.create",
+    "orgs.org.rename",
+    "orgs.org.delete",
+    "orgs.member.add",
+    "orgs.member.role",
+    "orgs.member.remove",
+    "orgs.invitation.create",
+    "orgs.invitation.revoke",
+    "orgs.invitation.accept",
+    "orgs.team.create",
+    "orgs.team.delete",
+    "orgs.team.member.add",
+    "orgs.team.member.remove",
+    "orgs.vault.create",
+    "orgs.vault.delete",
 ];
 
 fn known_action(action: &str) -> &'static str {

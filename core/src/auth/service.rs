@@ -883,7 +883,7 @@ impl AuthService {
                 "msg_{}",
                 super::ids::ulid_at(now)?.to_string().to_lowercase()
             ),
-            user_id: to.id.clone(),
+            recipient: to.id.to_string(),
             to: to.email.clone(),
             kind,
             subject: subject.to_owned(),

@@ -10,15 +10,15 @@ use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use super::{ApiDoc, ApiError, AppState, health, request_id};
+use super::{ApiDoc, ApiError, AppState, FunctionGroup, health, request_id};
 
 /// One function's routes, each documenting itself in the OpenAPI document.
 pub type RouteGroup = OpenApiRouter<AppState>;
 
 /// The app for these route groups: health and `/v1/openapi.json` always, problem documents for
 /// unknown routes and panics, and a request id on every reply.
-pub fn app(groups: Vec<RouteGroup>, state: AppState) -> Router {
-    let api = groups.into_iter().fold(
+pub fn app(groups: Vec<FunctionGroup>, state: AppState) -> Router {
+    let api = groups.into_iter().map(|group| group.routes).fold(
         OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(health::routes()),
         OpenApiRouter::merge,
     );

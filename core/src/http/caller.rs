@@ -25,6 +25,11 @@ pub enum CallerCredential {
 }
 
 impl Caller {
+    /// Who the access gate sees.
+    pub fn principal(&self) -> crate::access::Principal {
+        crate::access::Principal::User(self.user_id.clone())
+    }
+
     /// The session the caller used, if they used one.
     pub fn session(&self) -> Option<&Session> {
         match &self.credential {

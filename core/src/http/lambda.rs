@@ -2,16 +2,18 @@
 
 use std::sync::Arc;
 
-use super::{AppState, RouteGroup, app};
+use super::{AppState, FunctionGroup, app};
 use crate::backends::Ports;
 use crate::clock::SystemClock;
 use crate::settings::Settings;
 use crate::telemetry;
 
-/// Everything a function's `main` does: settings, logs, ports once per cold start, then serve.
-/// A bad setting stops start with a message naming the variable.
-pub async fn serve(group: RouteGroup) -> Result<(), lambda_http::Error> {
+/// Everything a function's `main` does: settings, logs, ports once per cold start, the group's
+/// services built and warmed, then serve. A bad setting stops start with a message naming the
+/// variable.
+pub async fn serve(group: FunctionGroup) -> Result<(), lambda_http::Error> {
     let state = init().await?;
+    group.warm(&state).await;
     lambda_http::run(app(vec![group], state)).await
 }
 

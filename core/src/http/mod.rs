@@ -9,7 +9,9 @@ mod json;
 pub mod lambda;
 mod openapi;
 mod problem;
+mod pagination;
 mod request_id;
+mod service;
 mod state;
 
 pub use app::{RouteGroup, app};
@@ -18,5 +20,7 @@ pub use client_ip::{ClientIp, client_ip};
 pub use json::BoundedJson;
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, FieldError, PROBLEM_CONTENT_TYPE, Problem};
+pub use pagination::{PageView, Pagination};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id};
+pub use service::{FunctionGroup, GroupService, Service, ServiceCell};
 pub use state::AppState;

@@ -61,6 +61,10 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    /// A plan's limit (vaults, certificates, orgs per user) is reached: 403 with the problem
+    /// type `/problems/tier-limit`.
+    #[error("{0}")]
+    TierLimit(String),
     #[error("no such resource")]
     NotFound,
     #[error("method not allowed on this route")]
@@ -91,7 +95,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::TierLimit(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -110,6 +114,7 @@ impl ApiError {
             Self::Validation(_) => "validation",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
+            Self::TierLimit(_) => "tier-limit",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict(_) => "conflict",

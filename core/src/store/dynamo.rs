@@ -18,14 +18,14 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
-    TableStatus, TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem,
+    TableStatus, TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem, Update,
 };
 use serde_json::{Map, Value};
 use tracing::Instrument as _;
 
 use super::{
-    Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, TABLE_DEFINITION,
-    Table, TxOp, check_transaction,
+    Bounds, Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError,
+    TABLE_DEFINITION, Table, TxOp, check_transaction,
 };
 use crate::clock::Clock;
 
@@ -688,8 +688,64 @@ fn transact_item(table: &str, op: &TxOp, now: i64) -> Result<TransactWriteItem, 
                 .map_err(StoreError::backend)?;
             TransactWriteItem::builder().condition_check(check)
         }
+        TxOp::Add {
+            key,
+            attribute,
+            by,
+            bounds,
+        } => {
+            let expr = add_expression(attribute, *by, *bounds);
+            let update = Update::builder()
+                .table_name(table)
+                .set_key(Some(key_attributes(key)))
+                .update_expression("ADD #attr :by")
+                .set_condition_expression(expr.condition)
+                .set_expression_attribute_names(Some(expr.names))
+                .set_expression_attribute_values(Some(expr.values))
+                .build()
+                .map_err(StoreError::backend)?;
+            TransactWriteItem::builder().update(update)
+        }
     };
     Ok(built.build())
+}
+
+/// The update of an [`TxOp::Add`]: `ADD #attr :by`, conditioned so that the sum stays inside
+/// `bounds`. An absent attribute counts as 0, so whether "absent" passes is decided here, where
+/// the sum it would give is known.
+#[derive(Debug, Clone, PartialEq)]
+struct AddExpr {
+    condition: Option<String>,
+    names: HashMap<String, String>,
+    values: Attrs,
+}
+
+fn add_expression(attribute: &str, by: i64, bounds: Bounds) -> AddExpr {
+    let names = HashMap::from([("#attr".to_owned(), attribute.to_owned())]);
+    let mut values = HashMap::from([(":by".to_owned(), number(by))]);
+    let mut clauses = Vec::new();
+    // sum >= low  <=>  current >= low - by;  sum <= high  <=>  current <= high - by.
+    if let Some(low) = bounds.at_least {
+        values.insert(":low".into(), number(low.saturating_sub(by)));
+        clauses.push(if by >= low {
+            "(attribute_not_exists(#attr) OR #attr >= :low)"
+        } else {
+            "#attr >= :low"
+        });
+    }
+    if let Some(high) = bounds.at_most {
+        values.insert(":high".into(), number(high.saturating_sub(by)));
+        clauses.push(if by <= high {
+            "(attribute_not_exists(#attr) OR #attr <= :high)"
+        } else {
+            "#attr <= :high"
+        });
+    }
+    AddExpr {
+        condition: (!clauses.is_empty()).then(|| clauses.join(" AND ")),
+        names,
+        values,
+    }
 }
 
 /// The key condition and expiry filter of a query, with their names and values.

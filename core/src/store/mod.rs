@@ -4,15 +4,18 @@
 //! secondary index `gsi1`. Items may carry an expiry; reads treat an expired item as absent because
 //! DynamoDB's TTL removes items late (and emulators never do).
 
+pub mod attrs;
 mod cursor;
 mod definition;
 pub mod dynamo;
 mod error;
 mod item;
+pub mod schema;
 pub mod sqlite;
 
 use async_trait::async_trait;
 
+pub use attrs::BadAttribute;
 pub use cursor::Cursor;
 pub use definition::{GSI1, TABLE_DEFINITION, TableDefinition};
 pub use error::StoreError;
@@ -151,13 +154,57 @@ pub enum TxOp {
         key: Key,
         condition: Condition,
     },
+    /// Adds `by` to the whole-number attribute `attribute` of the item at `key` (an absent item
+    /// or attribute counts as 0 and is created), keeping the item's other attributes. Fails its
+    /// condition when the result would leave `bounds`: this is how counters enforce limits
+    /// (tier limits, the last owner) however many writers race.
+    Add {
+        key: Key,
+        attribute: &'static str,
+        by: i64,
+        bounds: Bounds,
+    },
+}
+
+/// The range a counter must stay in after an [`TxOp::Add`]; `None` leaves that side open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bounds {
+    pub at_least: Option<i64>,
+    pub at_most: Option<i64>,
+}
+
+impl Bounds {
+    /// No bound: the add always happens.
+    pub const NONE: Self = Self {
+        at_least: None,
+        at_most: None,
+    };
+
+    pub fn at_most(limit: Option<i64>) -> Self {
+        Self {
+            at_least: None,
+            at_most: limit,
+        }
+    }
+
+    pub fn at_least(floor: i64) -> Self {
+        Self {
+            at_least: Some(floor),
+            at_most: None,
+        }
+    }
+
+    /// Whether `value` is inside.
+    pub fn hold(&self, value: i64) -> bool {
+        self.at_least.is_none_or(|low| value >= low) && self.at_most.is_none_or(|high| value <= high)
+    }
 }
 
 impl TxOp {
     fn key(&self) -> &Key {
         match self {
             TxOp::Put { item, .. } => &item.key,
-            TxOp::Delete { key, .. } | TxOp::Check { key, .. } => key,
+            TxOp::Delete { key, .. } | TxOp::Check { key, .. } | TxOp::Add { key, .. } => key,
         }
     }
 }
@@ -211,8 +258,17 @@ fn check_transaction(ops: &[TxOp]) -> Result<(), StoreError> {
         ));
     }
     for op in ops {
-        if let TxOp::Put { item, .. } = op {
-            item.check()?;
+        match op {
+            TxOp::Put { item, .. } => item.check()?,
+            TxOp::Add { key, attribute, .. } => {
+                key.check()?;
+                if RESERVED_ATTRIBUTES.contains(attribute) {
+                    return Err(StoreError::Invalid(format!(
+                        "attribute name {attribute:?} is reserved"
+                    )));
+                }
+            }
+            TxOp::Delete { key, .. } | TxOp::Check { key, .. } => key.check()?,
         }
     }
     Ok(())

@@ -315,11 +315,35 @@ impl Table for SqliteTable {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(StoreError::backend)?;
             let mut failed = Vec::new();
+            let mut sums = Vec::new();
             for (index, op) in ops.iter().enumerate() {
                 let (key, condition) = match op {
                     TxOp::Put { item, condition } => (&item.key, *condition),
                     TxOp::Delete { key, condition } | TxOp::Check { key, condition } => {
                         (key, *condition)
+                    }
+                    TxOp::Add {
+                        key,
+                        attribute,
+                        by,
+                        bounds,
+                    } => {
+                        let mut item = read(&tx, key)?
+                            .filter(|item| item.is_live(now))
+                            .unwrap_or_else(|| Item::new(key.clone()));
+                        let sum = item
+                            .attrs
+                            .get(*attribute)
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)
+                            .checked_add(*by)
+                            .ok_or_else(|| StoreError::Invalid("counter overflow".into()))?;
+                        if !bounds.hold(sum) {
+                            failed.push(index);
+                        }
+                        item.attrs.insert((*attribute).to_owned(), Value::from(sum));
+                        sums.push(item);
+                        continue;
                     }
                 };
                 if condition != Condition::None && !holds(read(&tx, key)?.as_ref(), condition, now)
@@ -334,8 +358,11 @@ impl Table for SqliteTable {
                 match op {
                     TxOp::Put { item, .. } => write(&tx, item)?,
                     TxOp::Delete { key, .. } => remove(&tx, key)?,
-                    TxOp::Check { .. } => {}
+                    TxOp::Check { .. } | TxOp::Add { .. } => {}
                 }
+            }
+            for item in &sums {
+                write(&tx, item)?;
             }
             tx.commit().map_err(StoreError::backend)
         })

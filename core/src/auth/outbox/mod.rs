@@ -10,7 +10,7 @@ use std::fmt;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{Email, UserId};
+use super::Email;
 use crate::store::StoreError;
 
 pub use ses::SesOutbox;
@@ -21,6 +21,8 @@ pub use table::TableOutbox;
 pub enum MessageKind {
     VerifyEmail,
     ResetPassword,
+    /// An invitation to an org, sent to an address with no account yet.
+    Invitation,
 }
 
 impl MessageKind {
@@ -28,6 +30,7 @@ impl MessageKind {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
+            Self::Invitation => "invitation",
         }
     }
 
@@ -35,18 +38,21 @@ impl MessageKind {
         match raw {
             "verify_email" => Some(Self::VerifyEmail),
             "reset_password" => Some(Self::ResetPassword),
+            "invitation" => Some(Self::Invitation),
             _ => None,
         }
     }
 }
 
-/// One email to one user. Its text holds a single-use token, so it is kept only as long as the
-/// token lives, and `Debug` shows neither the address nor the text.
+/// One email to one recipient: a user, or an invitation's address (which has no user yet). Its
+/// text may hold a single-use token, so it is kept only as long as the token lives, and `Debug`
+/// shows neither the address nor the text.
 #[derive(Clone, PartialEq)]
 pub struct OutboxMessage {
     /// `msg_<ulid>`.
     pub id: String,
-    pub user_id: UserId,
+    /// Whose outbox holds it: a user id (`usr_…`) or an invitation id (`inv_…`).
+    pub recipient: String,
     pub to: Email,
     pub kind: MessageKind,
     pub subject: String,
@@ -60,7 +66,7 @@ impl fmt::Debug for OutboxMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OutboxMessage")
             .field("id", &self.id)
-            .field("user_id", &self.user_id)
+            .field("recipient", &self.recipient)
             .field("kind", &self.kind)
             .finish_non_exhaustive()
     }

@@ -1,4 +1,5 @@
-//! The table outbox: `OUTBOX#<usr_id>` / `MSG#<created ms>#<msg_id>`, expiring with the token.
+//! The table outbox: `OUTBOX#<recipient>` / `MSG#<created ms>#<msg_id>` (see `store::schema`),
+//! expiring with the token.
 
 use std::sync::Arc;
 
@@ -7,8 +8,8 @@ use time::OffsetDateTime;
 
 use super::{MessageKind, Outbox, OutboxError, OutboxMessage};
 use crate::auth::users::{rfc3339, text, time_attr};
-use crate::auth::{AuthError, Email, UserId};
-use crate::store::{Condition, Item, Key, Query, Table};
+use crate::auth::{AuthError, Email};
+use crate::store::{Condition, Item, Query, Table, schema};
 
 /// Records every message in the table, then hands it to a sender if there is one. A sender's
 /// failure is logged, not returned: the message stays recorded, and the caller's reply must not
@@ -34,17 +35,17 @@ impl TableOutbox {
     }
 
     /// The user's recorded messages, newest first (one query): for admins and tests.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user))]
+    #[tracing::instrument(level = "debug", skip_all, fields(recipient = %recipient))]
     pub async fn messages_for(
         &self,
-        user: &UserId,
+        recipient: &(impl std::fmt::Display + ?Sized),
         limit: usize,
     ) -> Result<Vec<OutboxMessage>, AuthError> {
         let page = self
             .table
             .query(
-                &Query::partition(partition(user))
-                    .prefix("MSG#")
+                &Query::partition(schema::outbox_partition(&recipient.to_string()))
+                    .prefix(schema::OUTBOX_MESSAGES_PREFIX)
                     .limit(limit)
                     .descending(),
             )
@@ -53,19 +54,16 @@ impl TableOutbox {
     }
 }
 
-fn partition(user: &UserId) -> String {
-    format!("OUTBOX#{user}")
-}
-
 fn to_item(message: &OutboxMessage) -> Item {
     let created_ms = message.created_at.unix_timestamp_nanos() / 1_000_000;
-    Item::new(Key::new(
-        partition(&message.user_id),
-        format!("MSG#{created_ms:015}#{}", message.id),
+    Item::new(schema::outbox_message(
+        &message.recipient,
+        created_ms,
+        &message.id,
     ))
     .with_expiry(message.expires_at.unix_timestamp())
     .with_attr("id", message.id.as_str())
-    .with_attr("user_id", message.user_id.as_str())
+    .with_attr("recipient", message.recipient.as_str())
     .with_attr("to", message.to.as_str())
     .with_attr("kind", message.kind.as_str())
     .with_attr("subject", message.subject.as_str())
@@ -77,7 +75,7 @@ fn to_item(message: &OutboxMessage) -> Item {
 fn from_item(item: &Item) -> Result<OutboxMessage, AuthError> {
     Ok(OutboxMessage {
         id: text(item, "id")?.to_owned(),
-        user_id: UserId::parse(text(item, "user_id")?).ok_or(AuthError::Corrupt("message user"))?,
+        recipient: text(item, "recipient")?.to_owned(),
         to: Email::parse(text(item, "to")?).map_err(|_| AuthError::Corrupt("message address"))?,
         kind: MessageKind::parse(text(item, "kind")?).ok_or(AuthError::Corrupt("message kind"))?,
         subject: text(item, "subject")?.to_owned(),

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use coffer_core::Clock;
-use coffer_core::store::{Condition, Cursor, Item, Key, Query, StoreError, TxOp};
+use coffer_core::store::{Bounds, Condition, Cursor, Item, Key, Query, StoreError, TxOp};
 use serde_json::json;
 
 use crate::fixtures::Backends;
@@ -19,6 +19,8 @@ super::conformance!(table:
     transaction_is_all_or_nothing_and_names_the_failed_condition,
     transaction_writes_deletes_and_checks_together,
     counters_increment_atomically_and_restart_after_expiry,
+    bounded_adds_create_counters_keep_other_attributes_and_refuse_to_leave_their_bounds,
+    racing_bounded_adds_never_overshoot_the_limit,
     racing_must_not_exist_puts_have_exactly_one_winner,
     sweep_removes_only_expired_items,
     invalid_requests_are_refused,
@@ -480,4 +482,96 @@ async fn invalid_requests_are_refused(b: Backends) {
         b.table.transact(vec![]).await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+fn add(key: &Key, attribute: &'static str, by: i64, bounds: Bounds) -> TxOp {
+    TxOp::Add {
+        key: key.clone(),
+        attribute,
+        by,
+        bounds,
+    }
+}
+
+async fn bounded_adds_create_counters_keep_other_attributes_and_refuse_to_leave_their_bounds(
+    b: Backends,
+) {
+    let key = Key::new(b.k("org"), "COUNTERS");
+    // An absent item and attribute count as zero.
+    b.table
+        .transact(vec![add(&key, "vaults", 1, Bounds::at_most(Some(2)))])
+        .await
+        .unwrap();
+    b.table
+        .transact(vec![add(&key, "owners", 1, Bounds::NONE)])
+        .await
+        .unwrap();
+    b.table
+        .transact(vec![add(&key, "vaults", 1, Bounds::at_most(Some(2)))])
+        .await
+        .unwrap();
+    let err = b
+        .table
+        .transact(vec![
+            TxOp::Put {
+                item: item(&b, "org", "VAULT#3"),
+                condition: Condition::None,
+            },
+            add(&key, "vaults", 1, Bounds::at_most(Some(2))),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::TransactionFailed { ref failed } if failed == &[1]),
+        "{err:?}"
+    );
+    assert_eq!(b.table.get(&Key::new(b.k("org"), "VAULT#3")).await.unwrap(), None);
+    // The floor: the last owner cannot go.
+    let err = b
+        .table
+        .transact(vec![add(&key, "owners", -1, Bounds::at_least(1))])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::TransactionFailed { .. }), "{err:?}");
+    // A floor that an absent attribute breaks.
+    let other = Key::new(b.k("org"), "OTHER");
+    let err = b
+        .table
+        .transact(vec![add(&other, "owners", -1, Bounds::at_least(0))])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::TransactionFailed { .. }), "{err:?}");
+    b.table
+        .transact(vec![add(&key, "vaults", -1, Bounds::at_least(0))])
+        .await
+        .unwrap();
+    let counters = b.table.get(&key).await.unwrap().unwrap();
+    assert_eq!(counters.attrs["vaults"], json!(1));
+    assert_eq!(counters.attrs["owners"], json!(1));
+}
+
+async fn racing_bounded_adds_never_overshoot_the_limit(b: Backends) {
+    let key = Key::new(b.k("org"), "COUNTERS");
+    let table = Arc::clone(&b.table);
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let table = Arc::clone(&table);
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            table
+                .transact(vec![add(&key, "vaults", 1, Bounds::at_most(Some(5)))])
+                .await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(StoreError::TransactionFailed { .. } | StoreError::Conflict) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    let counters = b.table.get(&key).await.unwrap().unwrap();
+    assert_eq!(counters.attrs["vaults"], json!(won));
+    assert!(won <= 5, "{won} adds passed a limit of 5");
 }

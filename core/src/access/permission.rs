@@ -1,0 +1,55 @@
+//! What a principal may ask to do in an org. Roles map to permissions in [`super::Role::allows`].
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    OrgRead,
+    OrgRename,
+    OrgDelete,
+    MembersRead,
+    /// Add, remove and change the role of admins and members; see and revoke invitations.
+    MembersManage,
+    /// Add, promote, demote or remove owners.
+    OwnersManage,
+    TeamsRead,
+    TeamsManage,
+    VaultsRead,
+    VaultsManage,
+    /// `hash` and `tokenize` with the org's PII keys.
+    PiiUse,
+    /// Reverse the org's PII tokens.
+    PiiDeanonymize,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 12] = [
+        Self::OrgRead,
+        Self::OrgRename,
+        Self::OrgDelete,
+        Self::MembersRead,
+        Self::MembersManage,
+        Self::OwnersManage,
+        Self::TeamsRead,
+        Self::TeamsManage,
+        Self::VaultsRead,
+        Self::VaultsManage,
+        Self::PiiUse,
+        Self::PiiDeanonymize,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OrgRead => "org:read",
+            Self::OrgRename => "org:rename",
+            Self::OrgDelete => "org:delete",
+            Self::MembersRead => "members:read",
+            Self::MembersManage => "members:manage",
+            Self::OwnersManage => "owners:manage",
+            Self::TeamsRead => "teams:read",
+            Self::TeamsManage => "teams:manage",
+            Self::VaultsRead => "vaults:read",
+            Self::VaultsManage => "vaults:manage",
+            Self::PiiUse => "pii:use",
+            Self::PiiDeanonymize => "pii:deanonymize",
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The audited unit of work: the writes of one change and the audit events that record it, in
+//! one transaction, with failed conditions mapped to the domain's errors and optimistic
+//! concurrency retried. So no change goes unaudited, no event records a change that did not
+//! happen, and a service method reads as the rule it enforces.
+//!
+//! ```ignore
+//! retrying(async || {
+//!     let org = orgs.get(...).await?;                     // fresh reads each round
+//!     Change::new(audit.scoped_event(at, "orgs.vault.create", origin)?)
+//!         .put_or(vault_item, Condition::MustNotExist, OrgError::NameTaken)
+//!         .add_or(schema::org_counters(&org), "vaults", 1, Bounds::at_most(limit), OrgError::TierLimit)
+//!         .commit(&*table)
+//!         .await
+//! })
+//! .await
+//! ```
+
+use std::time::Duration;
+
+use super::AuditEvent;
+use crate::store::{Bounds, Condition, Item, Key, StoreError, Table, TxOp};
+
+/// Rounds of read-then-write before a change gives up as a conflict.
+pub const ATTEMPTS: usize = 8;
+
+/// Why a change did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError<E> {
+    /// A rule the change's conditions enforce refused it (the error its op was given).
+    #[error("the change was refused")]
+    Refused(E),
+    /// Another writer got there first and no rule was broken: read again and retry.
+    #[error("the records changed while the change was made")]
+    Conflict,
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl<E> From<StoreError> for ChangeError<E> {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+/// One change: its writes (each with the error a failed condition means) and its events.
+#[derive(Debug)]
+pub struct Change<E> {
+    ops: Vec<TxOp>,
+    refusals: Vec<Option<E>>,
+    events: Vec<AuditEvent>,
+}
+
+impl<E> Change<E> {
+    /// A change recorded by `event`.
+    pub fn new(event: AuditEvent) -> Self {
+        Self {
+            ops: Vec::new(),
+            refusals: Vec::new(),
+            events: vec![event],
+        }
+    }
+
+    /// A further event in the same transaction (a login that also ends the oldest session).
+    pub fn also(mut self, event: AuditEvent) -> Self {
+        self.events.push(event);
+        self
+    }
+
+    fn push(mut self, op: TxOp, refusal: Option<E>) -> Self {
+        self.ops.push(op);
+        self.refusals.push(refusal);
+        self
+    }
+
+    /// A write whose failed condition means a conflict (read again and retry).
+    pub fn op(self, op: TxOp) -> Self {
+        self.push(op, None)
+    }
+
+    /// Writes whose failed conditions mean a conflict.
+    pub fn ops(mut self, ops: impl IntoIterator<Item = TxOp>) -> Self {
+        for op in ops {
+            self = self.push(op, None);
+        }
+        self
+    }
+
+    /// A write whose failed condition means `refusal`.
+    pub fn op_or(self, op: TxOp, refusal: E) -> Self {
+        self.push(op, Some(refusal))
+    }
+
+    pub fn put(self, item: Item, condition: Condition) -> Self {
+        self.op(TxOp::Put { item, condition })
+    }
+
+    pub fn put_or(self, item: Item, condition: Condition, refusal: E) -> Self {
+        self.op_or(TxOp::Put { item, condition }, refusal)
+    }
+
+    pub fn delete(self, key: Key, condition: Condition) -> Self {
+        self.op(TxOp::Delete { key, condition })
+    }
+
+    pub fn delete_or(self, key: Key, condition: Condition, refusal: E) -> Self {
+        self.op_or(TxOp::Delete { key, condition }, refusal)
+    }
+
+    /// Requires `condition` of another item without writing it.
+    pub fn check_or(self, key: Key, condition: Condition, refusal: E) -> Self {
+        self.op_or(TxOp::Check { key, condition }, refusal)
+    }
+
+    /// Adds to a counter with no bound.
+    pub fn add(self, key: Key, attribute: &'static str, by: i64) -> Self {
+        self.op(TxOp::Add {
+            key,
+            attribute,
+            by,
+            bounds: Bounds::NONE,
+        })
+    }
+
+    /// Adds to a counter that must stay inside `bounds`, else `refusal`.
+    pub fn add_or(
+        self,
+        key: Key,
+        attribute: &'static str,
+        by: i64,
+        bounds: Bounds,
+        refusal: E,
+    ) -> Self {
+        self.op_or(
+            TxOp::Add {
+                key,
+                attribute,
+                by,
+                bounds,
+            },
+            refusal,
+        )
+    }
+
+    /// How many writes the change holds so far (events not counted).
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Writes everything in one transaction. A failed condition that was given an error
+    /// answers the first such error (in the order the writes were added); any other failure to
+    /// commit for a race is [`ChangeError::Conflict`].
+    pub async fn commit(self, table: &dyn Table) -> Result<(), ChangeError<E>> {
+        let Self {
+            mut ops,
+            refusals,
+            events,
+        } = self;
+        ops.extend(events.iter().map(|event| TxOp::Put {
+            item: event.to_item(),
+            condition: Condition::MustNotExist,
+        }));
+        match table.transact(ops).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::TransactionFailed { mut failed }) => {
+                failed.sort_unstable();
+                let first = refusals
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(index, _)| failed.binary_search(index).is_ok())
+                    .find_map(|(_, refusal)| refusal);
+                Err(first.map_or(ChangeError::Conflict, ChangeError::Refused))
+            }
+            Err(StoreError::Conflict | StoreError::ConditionFailed) => Err(ChangeError::Conflict),
+            Err(other) => Err(ChangeError::Store(other)),
+        }
+    }
+}
+
+/// An error that may only mean "another writer got there first".
+pub trait Conflicted {
+    fn is_conflict(&self) -> bool;
+}
+
+impl<E> Conflicted for ChangeError<E> {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict)
+    }
+}
+
+/// Runs `round` (fresh reads, then a [`Change`]) until it commits, a rule refuses it, or
+/// [`ATTEMPTS`] rounds lost their race (the last conflict is returned); waits a little, with
+/// jitter, between rounds so that racing writers spread out.
+pub async fn retrying<T, E: Conflicted>(
+    mut round: impl AsyncFnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match round().await {
+            Err(err) if err.is_conflict() && attempt < ATTEMPTS => {
+                let ceiling = 2u64 << attempt.min(6);
+                tokio::time::sleep(Duration::from_millis(fastrand::u64(1..=ceiling))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::audit::{AuditSink, Outcome, RequestOrigin};
+    use crate::store::sqlite::SqliteTable;
+    use crate::{Clock, ManualClock};
+
+    #[derive(Debug, PartialEq)]
+    enum Rule {
+        Taken,
+        Full,
+    }
+
+    fn setup() -> (Arc<dyn Table>, AuditSink, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let clock: Arc<dyn Clock> = ManualClock::starting_now();
+        let table: Arc<dyn Table> =
+            Arc::new(SqliteTable::open(dir.path().join("t.sqlite3"), Arc::clone(&clock)).unwrap());
+        let audit = AuditSink::new(Arc::clone(&table), clock);
+        (table, audit, dir)
+    }
+
+    fn event(audit: &AuditSink) -> AuditEvent {
+        audit
+            .event("orgs.vault.create", Outcome::Success, &RequestOrigin::default())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_change_writes_its_ops_and_its_event_together() {
+        let (table, audit, _dir) = setup();
+        let event = event(&audit);
+        Change::<Rule>::new(event.clone())
+            .put(Item::new(Key::new("A", "1")), Condition::MustNotExist)
+            .add(Key::new("A", "COUNTERS"), "n", 1)
+            .commit(&*table)
+            .await
+            .unwrap();
+        assert!(table.get(&Key::new("A", "1")).await.unwrap().is_some());
+        let events = audit.day(None, event.time, 10).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].id, event.id);
+    }
+
+    #[tokio::test]
+    async fn a_failed_rule_answers_its_error_and_writes_nothing_not_even_the_event() {
+        let (table, audit, _dir) = setup();
+        table
+            .put(Item::new(Key::new("A", "1")), Condition::None)
+            .await
+            .unwrap();
+        let event = event(&audit);
+        let err = Change::new(event.clone())
+            .add_or(
+                Key::new("A", "COUNTERS"),
+                "n",
+                1,
+                Bounds::at_most(Some(0)),
+                Rule::Full,
+            )
+            .put_or(
+                Item::new(Key::new("A", "1")),
+                Condition::MustNotExist,
+                Rule::Taken,
+            )
+            .commit(&*table)
+            .await
+            .unwrap_err();
+        // Both failed; the first added wins.
+        assert!(matches!(err, ChangeError::Refused(Rule::Full)), "{err:?}");
+        assert!(audit.day(None, event.time, 10).await.unwrap().is_empty());
+        assert!(table.get(&Key::new("A", "COUNTERS")).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_failed_condition_without_a_rule_is_a_conflict_that_retrying_reruns() {
+        let (table, audit, _dir) = setup();
+        table
+            .put(Item::new(Key::new("A", "1")).with_version(2), Condition::None)
+            .await
+            .unwrap();
+        let mut rounds = 0;
+        let result: Result<(), ChangeError<Rule>> = retrying(async || {
+            rounds += 1;
+            // The first round read a stale version; the second reads the current one.
+            let version = if rounds == 1 { 1 } else { 2 };
+            Change::new(event(&audit))
+                .put(
+                    Item::new(Key::new("A", "1")).with_version(version + 1),
+                    Condition::VersionEquals(version),
+                )
+                .commit(&*table)
+                .await
+        })
+        .await;
+        result.unwrap();
+        assert_eq!(rounds, 2);
+        assert_eq!(table.get(&Key::new("A", "1")).await.unwrap().unwrap().version, 3);
+    }
+}

@@ -1,0 +1,168 @@
+//! Teams inside an org; their members must be members of the org.
+
+use super::{OrgsService, Paged};
+use crate::access::Scoped;
+use crate::audit::{Change, RequestOrigin};
+use crate::ids::{TeamId, UserId};
+use crate::orgs::{Name, OrgError, Team, TeamMember};
+use crate::store::{Condition, Cursor, Query, schema};
+
+impl OrgsService {
+    #[tracing::instrument(skip_all, fields(org_id = %at.org()))]
+    pub async fn create_team(
+        &self,
+        at: &Scoped,
+        name: Name,
+        origin: &RequestOrigin,
+    ) -> Result<Team, OrgError> {
+        let team = Team {
+            id: TeamId::generate(self.clock.now())?,
+            org_id: at.org().clone(),
+            name,
+            created_at: self.clock.now(),
+        };
+        Change::new(self.event(at, "orgs.team.create", origin, &team.id)?)
+            .put_or(
+                team.name_claim(),
+                Condition::MustNotExist,
+                OrgError::NameTaken("team"),
+            )
+            .put(team.to_item(), Condition::MustNotExist)
+            .commit(&*self.table)
+            .await?;
+        Ok(team)
+    }
+
+    #[tracing::instrument(skip_all, fields(org_id = %at.org()))]
+    pub async fn list_teams(
+        &self,
+        at: &Scoped,
+        limit: usize,
+        cursor: Option<Cursor>,
+    ) -> Result<Paged<Team>, OrgError> {
+        let query = Query::partition(schema::org_partition(at.org()))
+            .prefix(schema::ORG_TEAMS_PREFIX)
+            .limit(limit)
+            .after(cursor);
+        self.page(query, Team::from_item).await
+    }
+
+    /// Deletes a team that has no members left (remove them first: a team's member list may be
+    /// longer than one transaction).
+    #[tracing::instrument(skip_all, fields(org_id = %at.org(), team_id = %id))]
+    pub async fn delete_team(
+        &self,
+        at: &Scoped,
+        id: &TeamId,
+        origin: &RequestOrigin,
+    ) -> Result<(), OrgError> {
+        let team = self.team(at, id).await?;
+        let members = self
+            .table
+            .query(
+                &Query::partition(schema::org_partition(at.org()))
+                    .prefix(schema::team_members_prefix(id))
+                    .limit(1),
+            )
+            .await?;
+        if !members.items.is_empty() {
+            return Err(OrgError::Invalid {
+                field: "team",
+                message: "remove the team's members before deleting it",
+            });
+        }
+        Change::new(self.event(at, "orgs.team.delete", origin, id)?)
+            .delete_or(
+                schema::team(at.org(), id),
+                Condition::MustExist,
+                OrgError::NotFound("team"),
+            )
+            .delete(
+                schema::team_name(at.org(), &team.name.claim_digest()),
+                Condition::None,
+            )
+            .commit(&*self.table)
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(org_id = %at.org(), team_id = %team))]
+    pub async fn list_team_members(
+        &self,
+        at: &Scoped,
+        team: &TeamId,
+        limit: usize,
+        cursor: Option<Cursor>,
+    ) -> Result<Paged<TeamMember>, OrgError> {
+        self.team(at, team).await?;
+        let query = Query::partition(schema::org_partition(at.org()))
+            .prefix(schema::team_members_prefix(team))
+            .limit(limit)
+            .after(cursor);
+        self.page(query, TeamMember::from_item).await
+    }
+
+    /// Adds a member of the org to a team; the membership is checked in the same transaction,
+    /// so a member removed meanwhile cannot be added.
+    #[tracing::instrument(skip_all, fields(org_id = %at.org(), team_id = %team, user_id = %user))]
+    pub async fn add_team_member(
+        &self,
+        at: &Scoped,
+        team: &TeamId,
+        user: &UserId,
+        origin: &RequestOrigin,
+    ) -> Result<TeamMember, OrgError> {
+        let member = TeamMember {
+            org_id: at.org().clone(),
+            team_id: team.clone(),
+            user_id: user.clone(),
+            added_at: self.clock.now(),
+        };
+        Change::new(self.event(at, "orgs.team.member.add", origin, user)?.resource(team))
+            .check_or(
+                schema::team(at.org(), team),
+                Condition::MustExist,
+                OrgError::NotFound("team"),
+            )
+            .check_or(
+                schema::org_member(at.org(), user),
+                Condition::MustExist,
+                OrgError::Invalid {
+                    field: "user_id",
+                    message: "is not a member of this organization",
+                },
+            )
+            .put_or(
+                member.to_item(),
+                Condition::MustNotExist,
+                OrgError::AlreadyMember,
+            )
+            .commit(&*self.table)
+            .await?;
+        Ok(member)
+    }
+
+    #[tracing::instrument(skip_all, fields(org_id = %at.org(), team_id = %team, user_id = %user))]
+    pub async fn remove_team_member(
+        &self,
+        at: &Scoped,
+        team: &TeamId,
+        user: &UserId,
+        origin: &RequestOrigin,
+    ) -> Result<(), OrgError> {
+        Change::new(self.event(at, "orgs.team.member.remove", origin, user)?.resource(team))
+            .delete_or(
+                schema::team_member(at.org(), team, user),
+                Condition::MustExist,
+                OrgError::NotFound("team member"),
+            )
+            .commit(&*self.table)
+            .await?;
+        Ok(())
+    }
+
+    async fn team(&self, at: &Scoped, id: &TeamId) -> Result<Team, OrgError> {
+        let item = self.table.get(&schema::team(at.org(), id)).await?;
+        Ok(Team::from_item(&item.ok_or(OrgError::NotFound("team"))?)?)
+    }
+}

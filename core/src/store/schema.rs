@@ -1,0 +1,468 @@
+//! Every partition and sort key of the single table, as typed constructors. No other module
+//! formats a key: a new kind of item gets its constructor and its row in [`LAYOUT`] here, and the
+//! tests below prove that no two kinds can share a key. `docs/keys.md` is generated from
+//! [`LAYOUT`] (a test keeps it current).
+//!
+//! Keys never hold a secret or an email address: secrets and addresses appear as their digest
+//! (SHA-256, base64url), and names as the digest of their lower-cased form. Ids are typed, so
+//! they cannot hold the `#` that separates a key's parts.
+
+use crate::ids::{InvitationId, OrgId, TeamId, UserId, VaultId};
+
+use super::Key;
+
+/// One kind of item: how its keys look, for the generated layout table and the collision test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemKind {
+    pub name: &'static str,
+    pub pk: &'static str,
+    pub sk: &'static str,
+    /// `gsi1pk / gsi1sk`, when the item is in the index.
+    pub gsi1: Option<(&'static str, &'static str)>,
+    pub what: &'static str,
+}
+
+/// Every kind of item in the table.
+pub const LAYOUT: &[ItemKind] = &[
+    ItemKind { name: "user profile", pk: "USER#<usr>", sk: "PROFILE", gsi1: None, what: "id, email, name, email_verified, times; version for optimistic updates" },
+    ItemKind { name: "user credential", pk: "USER#<usr>", sk: "CREDENTIAL", gsi1: None, what: "Argon2id PHC string, changed_at; its version binds reset tokens" },
+    ItemKind { name: "user counters", pk: "USER#<usr>", sk: "COUNTERS", gsi1: None, what: "orgs: how many orgs the user belongs to (bounded by a conditional add)" },
+    ItemKind { name: "email claim", pk: "EMAIL#<digest(email)>", sk: "EMAIL", gsi1: None, what: "user_id: the uniqueness rule of addresses" },
+    ItemKind { name: "login failures", pk: "EMAIL#<digest(email)>", sk: "FAILS#<window start>", gsi1: None, what: "count of failed logins in the window (expires)" },
+    ItemKind { name: "login lock", pk: "EMAIL#<digest(email)>", sk: "LOCK", gsi1: None, what: "the current lockout (expires when it ends)" },
+    ItemKind { name: "lockout count", pk: "EMAIL#<digest(email)>", sk: "LOCKOUTS", gsi1: None, what: "lockouts in the last day (expires)" },
+    ItemKind { name: "session", pk: "SESSION#<digest(token)>", sk: "SESSION", gsi1: Some(("USER#<usr>", "SESSION#<created ms>#<ses>")), what: "a live session; the index lists a user's sessions oldest first" },
+    ItemKind { name: "one-time token", pk: "TOKEN#<digest(token)>", sk: "VERIFY_EMAIL | RESET_PASSWORD", gsi1: None, what: "user_id and the binding it was issued for (expires)" },
+    ItemKind { name: "rate counter", pk: "RATE#<bucket>#<window start>", sk: "COUNT", gsi1: None, what: "fixed-window counter of a rate-limit bucket (expires)" },
+    ItemKind { name: "outbox message", pk: "OUTBOX#<usr | inv>", sk: "MSG#<created ms>#<msg>", gsi1: None, what: "a mail to send to a user or an invited address (expires with its code)" },
+    ItemKind { name: "audit event", pk: "AUDIT#<org | _>#<day>", sk: "<time>#<evt>", gsi1: Some(("AUDIT#<org | _>#ACTOR#<actor>", "<time>#<evt>")), what: "who did what to which resource, never a sensitive value" },
+    ItemKind { name: "org", pk: "ORG#<org>", sk: "ORG", gsi1: Some(("DELETED_ORGS", "<deleted ms>#<org>")), what: "name, tier, times; in the index only once soft-deleted, for the cleanup" },
+    ItemKind { name: "org counters", pk: "ORG#<org>", sk: "COUNTERS", gsi1: None, what: "members, vaults, certificates (conditional adds enforce the tier limits)" },
+    ItemKind { name: "org owner count", pk: "ORG#<org>", sk: "OWNERS", gsi1: None, what: "owners: a floor of 1 keeps the last owner (apart from COUNTERS, so that one transaction can move both)" },
+    ItemKind { name: "org member", pk: "ORG#<org>", sk: "MEMBER#<usr>", gsi1: Some(("USER#<usr>", "ORG#<org>")), what: "role, joined_at; the access gate's one read; the index lists a user's orgs" },
+    ItemKind { name: "invitation", pk: "ORG#<org>", sk: "INVITE#<inv>", gsi1: None, what: "email, role, invited_by (expires after 7 days)" },
+    ItemKind { name: "invitation claim", pk: "INVITE#<digest(email)>", sk: "ORG#<org>", gsi1: None, what: "one pending invitation per address and org; read when the address is verified" },
+    ItemKind { name: "team", pk: "ORG#<org>", sk: "TEAM#<team>", gsi1: None, what: "name, created_at" },
+    ItemKind { name: "team name", pk: "ORG#<org>", sk: "TEAMNAME#<digest(lower(name))>", gsi1: None, what: "the uniqueness rule of team names in an org" },
+    ItemKind { name: "team member", pk: "ORG#<org>", sk: "TEAMMEMBER#<team>#<usr>", gsi1: Some(("ORG#<org>#USER#<usr>", "TEAM#<team>")), what: "a member in a team; the index finds a member's teams when they leave the org" },
+    ItemKind { name: "vault", pk: "ORG#<org>", sk: "VAULT#<vlt>", gsi1: None, what: "name, created_at, created_by" },
+    ItemKind { name: "vault name", pk: "ORG#<org>", sk: "VAULTNAME#<digest(lower(name))>", gsi1: None, what: "the uniqueness rule of vault names in an org" },
+    ItemKind { name: "pii key", pk: "ORG#<org>", sk: "PIIKEY#<version>", gsi1: None, what: "the org's PII data key, wrapped by the key ring" },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Identity
+// ---------------------------------------------------------------------------------------------
+
+/// `USER#<usr>`: a user's own items, and the index partition of their sessions and orgs.
+pub fn user_partition(user: &UserId) -> String {
+    format!("USER#{user}")
+}
+
+pub fn user_profile(user: &UserId) -> Key {
+    Key::new(user_partition(user), "PROFILE")
+}
+
+pub fn user_credential(user: &UserId) -> Key {
+    Key::new(user_partition(user), "CREDENTIAL")
+}
+
+pub fn user_counters(user: &UserId) -> Key {
+    Key::new(user_partition(user), COUNTERS)
+}
+
+/// `EMAIL#<digest>`: an address's claim and its login failures, read by a login in one query.
+pub fn email_partition(email_digest: &str) -> String {
+    format!("EMAIL#{email_digest}")
+}
+
+pub fn email_claim(email_digest: &str) -> Key {
+    Key::new(email_partition(email_digest), "EMAIL")
+}
+
+pub fn login_failures(email_digest: &str, window_start: i64) -> Key {
+    Key::new(
+        email_partition(email_digest),
+        format!("FAILS#{window_start}"),
+    )
+}
+
+pub fn login_lock(email_digest: &str) -> Key {
+    Key::new(email_partition(email_digest), "LOCK")
+}
+
+pub fn lockout_count(email_digest: &str) -> Key {
+    Key::new(email_partition(email_digest), "LOCKOUTS")
+}
+
+pub fn session(token_digest: &str) -> Key {
+    Key::new(format!("SESSION#{token_digest}"), "SESSION")
+}
+
+/// The session's place in its user's index partition ([`user_partition`]).
+pub fn session_in_user_index(user: &UserId, created_ms: i128, session: &str) -> Key {
+    Key::new(
+        user_partition(user),
+        format!("{USER_SESSIONS_PREFIX}{created_ms:015}#{session}"),
+    )
+}
+
+/// The sort-key prefix of a user's sessions in the index.
+pub const USER_SESSIONS_PREFIX: &str = "SESSION#";
+
+/// What a single-use token is for; its sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OneTimePurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+pub fn one_time_token(token_digest: &str, purpose: OneTimePurpose) -> Key {
+    let sk = match purpose {
+        OneTimePurpose::VerifyEmail => "VERIFY_EMAIL",
+        OneTimePurpose::ResetPassword => "RESET_PASSWORD",
+    };
+    Key::new(format!("TOKEN#{token_digest}"), sk)
+}
+
+/// A rate-limit bucket: what is counted, and for whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateBucket<'a> {
+    /// Login attempts from one client IP (or IPv6 /64).
+    LoginIp(&'a str),
+    /// Registrations from one client IP.
+    RegisterIp(&'a str),
+    /// Reset mails to one address (its digest).
+    ResetEmail(&'a str),
+    /// Verification mails one user asked for.
+    VerifyUser(&'a UserId),
+}
+
+impl RateBucket<'_> {
+    /// The bucket's name in its key, e.g. `login-ip#203.0.113.7`.
+    pub fn name(&self) -> String {
+        match self {
+            Self::LoginIp(ip) => format!("login-ip#{ip}"),
+            Self::RegisterIp(ip) => format!("register-ip#{ip}"),
+            Self::ResetEmail(digest) => format!("reset-email#{digest}"),
+            Self::VerifyUser(user) => format!("verify-user#{user}"),
+        }
+    }
+}
+
+pub fn rate_counter(bucket: RateBucket<'_>, window_start: i64) -> Key {
+    Key::new(format!("RATE#{}#{window_start}", bucket.name()), "COUNT")
+}
+
+/// A recipient's outbox: a user id (`usr_…`) or an invitation id (`inv_…`).
+pub fn outbox_partition(recipient: &str) -> String {
+    format!("OUTBOX#{recipient}")
+}
+
+pub const OUTBOX_MESSAGES_PREFIX: &str = "MSG#";
+
+pub fn outbox_message(recipient: &str, created_ms: i128, message: &str) -> Key {
+    Key::new(
+        outbox_partition(recipient),
+        format!("{OUTBOX_MESSAGES_PREFIX}{created_ms:015}#{message}"),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+// ---------------------------------------------------------------------------------------------
+
+/// The scope of events that belong to no org.
+pub const PLATFORM_SCOPE: &str = "_";
+
+/// A scope's events of one day (`day` is `YYYY-MM-DD`).
+pub fn audit_day_partition(scope: &str, day: &str) -> String {
+    format!("AUDIT#{scope}#{day}")
+}
+
+/// An event in its day's partition; `sort_time` is RFC 3339 with nine fraction digits.
+pub fn audit_event(scope: &str, day: &str, sort_time: &str, event: &str) -> Key {
+    Key::new(
+        audit_day_partition(scope, day),
+        audit_sort_key(sort_time, event),
+    )
+}
+
+pub fn audit_sort_key(sort_time: &str, event: &str) -> String {
+    format!("{sort_time}#{event}")
+}
+
+/// An event's place in the index of its actor's events.
+pub fn audit_by_actor(scope: &str, actor: &str, sort_time: &str, event: &str) -> Key {
+    Key::new(
+        format!("AUDIT#{scope}#ACTOR#{actor}"),
+        audit_sort_key(sort_time, event),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tenancy
+// ---------------------------------------------------------------------------------------------
+
+const COUNTERS: &str = "COUNTERS";
+
+/// `ORG#<org>`: the org and everything it owns.
+pub fn org_partition(org: &OrgId) -> String {
+    format!("ORG#{org}")
+}
+
+pub fn org(org: &OrgId) -> Key {
+    Key::new(org_partition(org), "ORG")
+}
+
+/// The index entry of a soft-deleted org, for the cleanup to find.
+pub fn deleted_org_index(org: &OrgId, deleted_ms: i128) -> Key {
+    Key::new(DELETED_ORGS, format!("{deleted_ms:015}#{org}"))
+}
+
+pub const DELETED_ORGS: &str = "DELETED_ORGS";
+
+pub fn org_counters(org: &OrgId) -> Key {
+    Key::new(org_partition(org), COUNTERS)
+}
+
+pub fn org_owner_count(org: &OrgId) -> Key {
+    Key::new(org_partition(org), "OWNERS")
+}
+
+pub const ORG_MEMBERS_PREFIX: &str = "MEMBER#";
+
+pub fn org_member(org: &OrgId, user: &UserId) -> Key {
+    Key::new(org_partition(org), format!("{ORG_MEMBERS_PREFIX}{user}"))
+}
+
+/// The membership's place in the index of the user's orgs ([`user_partition`]).
+pub fn member_in_user_index(user: &UserId, org: &OrgId) -> Key {
+    Key::new(user_partition(user), format!("{USER_ORGS_PREFIX}{org}"))
+}
+
+/// The sort-key prefix of a user's orgs in the index.
+pub const USER_ORGS_PREFIX: &str = "ORG#";
+
+pub const ORG_INVITATIONS_PREFIX: &str = "INVITE#";
+
+pub fn invitation(org: &OrgId, invitation: &InvitationId) -> Key {
+    Key::new(
+        org_partition(org),
+        format!("{ORG_INVITATIONS_PREFIX}{invitation}"),
+    )
+}
+
+/// `INVITE#<digest(email)>`: the pending invitations of an address, one per org.
+pub fn invitations_of_email(email_digest: &str) -> String {
+    format!("INVITE#{email_digest}")
+}
+
+pub fn invitation_claim(email_digest: &str, org: &OrgId) -> Key {
+    Key::new(invitations_of_email(email_digest), format!("ORG#{org}"))
+}
+
+pub const ORG_TEAMS_PREFIX: &str = "TEAM#";
+
+pub fn team(org: &OrgId, team: &TeamId) -> Key {
+    Key::new(org_partition(org), format!("{ORG_TEAMS_PREFIX}{team}"))
+}
+
+pub fn team_name(org: &OrgId, name_digest: &str) -> Key {
+    Key::new(org_partition(org), format!("TEAMNAME#{name_digest}"))
+}
+
+/// The sort-key prefix of one team's members.
+pub fn team_members_prefix(team: &TeamId) -> String {
+    format!("TEAMMEMBER#{team}#")
+}
+
+pub fn team_member(org: &OrgId, team: &TeamId, user: &UserId) -> Key {
+    Key::new(
+        org_partition(org),
+        format!("{}{user}", team_members_prefix(team)),
+    )
+}
+
+/// The index partition of one member's teams in an org.
+pub fn member_teams_partition(org: &OrgId, user: &UserId) -> String {
+    format!("ORG#{org}#USER#{user}")
+}
+
+pub fn team_member_in_user_index(org: &OrgId, user: &UserId, team: &TeamId) -> Key {
+    Key::new(member_teams_partition(org, user), format!("TEAM#{team}"))
+}
+
+pub const ORG_VAULTS_PREFIX: &str = "VAULT#";
+
+pub fn vault(org: &OrgId, vault: &VaultId) -> Key {
+    Key::new(org_partition(org), format!("{ORG_VAULTS_PREFIX}{vault}"))
+}
+
+pub fn vault_name(org: &OrgId, name_digest: &str) -> Key {
+    Key::new(org_partition(org), format!("VAULTNAME#{name_digest}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// PII
+// ---------------------------------------------------------------------------------------------
+
+pub fn pii_key(org: &OrgId, version: u32) -> Key {
+    Key::new(org_partition(org), format!("PIIKEY#{version:06}"))
+}
+
+/// The layout as a Markdown table (what `docs/keys.md` holds).
+pub fn layout_markdown() -> String {
+    let mut out = String::from(
+        "# The table's keys\n\nGenerated from `core/src/store/schema.rs` (`LAYOUT`); a test fails when this file is out of date.\n\n| item | pk | sk | gsi1pk / gsi1sk | what |\n|---|---|---|---|---|\n",
+    );
+    for kind in LAYOUT {
+        let gsi = kind
+            .gsi1
+            .map(|(pk, sk)| format!("`{pk}` / `{sk}`"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | `{}` | `{}` | {} | {} |\n",
+            kind.name, kind.pk, kind.sk, gsi, kind.what
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+    use time::OffsetDateTime;
+
+    /// The literal head of a key template: everything before its first `<` placeholder.
+    fn head(template: &str) -> &str {
+        template.split('<').next().unwrap_or(template)
+    }
+
+    /// Whether two templates can produce the same string. A placeholder is an id, a digest or a
+    /// number: never a `#`, never empty. Conservative: heads where one is a prefix of the other.
+    fn may_overlap(a: &str, b: &str) -> bool {
+        let (ha, hb) = (head(a), head(b));
+        match (a.contains('<'), b.contains('<')) {
+            (false, false) => a == b,
+            (false, true) => a.starts_with(hb),
+            (true, false) => b.starts_with(ha),
+            (true, true) => ha.starts_with(hb) || hb.starts_with(ha),
+        }
+    }
+
+    #[test]
+    fn no_two_kinds_of_item_can_share_a_primary_key() {
+        for (i, a) in LAYOUT.iter().enumerate() {
+            for b in &LAYOUT[i + 1..] {
+                if !may_overlap(a.pk, b.pk) {
+                    continue;
+                }
+                for sk_a in a.sk.split(" | ") {
+                    for sk_b in b.sk.split(" | ") {
+                        assert!(
+                            !may_overlap(sk_a, sk_b),
+                            "{} and {} may share a key: {}/{} vs {}/{}",
+                            a.name,
+                            b.name,
+                            a.pk,
+                            sk_a,
+                            b.pk,
+                            sk_b
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn index_entries_of_different_kinds_in_one_partition_have_distinct_prefixes() {
+        let mut by_partition: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+        for kind in LAYOUT {
+            if let Some((pk, sk)) = kind.gsi1 {
+                by_partition.entry(head(pk)).or_default().push((kind.name, sk));
+            }
+        }
+        for (partition, entries) in by_partition {
+            for (i, (a, sk_a)) in entries.iter().enumerate() {
+                for (b, sk_b) in &entries[i + 1..] {
+                    assert!(
+                        !sk_a.starts_with(head(sk_b)) && !sk_b.starts_with(head(sk_a)),
+                        "{a} and {b} share index partition {partition} with overlapping sort keys"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_constructor_makes_keys_of_its_documented_shape_and_all_differ() {
+        let now = OffsetDateTime::now_utc();
+        let user = UserId::generate(now).unwrap();
+        let org_id = OrgId::generate(now).unwrap();
+        let team_id = TeamId::generate(now).unwrap();
+        let vault_id = VaultId::generate(now).unwrap();
+        let inv = InvitationId::generate(now).unwrap();
+        let digest = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c";
+        let keys = [
+            ("user profile", user_profile(&user)),
+            ("user credential", user_credential(&user)),
+            ("user counters", user_counters(&user)),
+            ("email claim", email_claim(digest)),
+            ("login failures", login_failures(digest, 1_700_000_000)),
+            ("login lock", login_lock(digest)),
+            ("lockout count", lockout_count(digest)),
+            ("session", session(digest)),
+            ("one-time token", one_time_token(digest, OneTimePurpose::VerifyEmail)),
+            ("one-time token", one_time_token(digest, OneTimePurpose::ResetPassword)),
+            ("rate counter", rate_counter(RateBucket::LoginIp("203.0.113.7"), 1)),
+            ("rate counter", rate_counter(RateBucket::RegisterIp("2001:db8:0:0::/64"), 1)),
+            ("rate counter", rate_counter(RateBucket::ResetEmail(digest), 1)),
+            ("rate counter", rate_counter(RateBucket::VerifyUser(&user), 1)),
+            ("outbox message", outbox_message(user.as_str(), 1, "msg_x")),
+            ("audit event", audit_event("_", "2026-11-29", "2026-11-29T00:00:00.000000000Z", "evt_x")),
+            ("org", org(&org_id)),
+            ("org counters", org_counters(&org_id)),
+            ("org owner count", org_owner_count(&org_id)),
+            ("org member", org_member(&org_id, &user)),
+            ("invitation", invitation(&org_id, &inv)),
+            ("invitation claim", invitation_claim(digest, &org_id)),
+            ("team", team(&org_id, &team_id)),
+            ("team name", team_name(&org_id, digest)),
+            ("team member", team_member(&org_id, &team_id, &user)),
+            ("vault", vault(&org_id, &vault_id)),
+            ("vault name", vault_name(&org_id, digest)),
+            ("pii key", pii_key(&org_id, 1)),
+        ];
+        let distinct: BTreeSet<&Key> = keys.iter().map(|(_, k)| k).collect();
+        assert_eq!(distinct.len(), keys.len());
+        for (name, key) in &keys {
+            let kind = LAYOUT.iter().find(|k| k.name == *name).unwrap();
+            assert!(key.pk.starts_with(head(kind.pk)), "{name}: {}", key.pk);
+            assert!(
+                kind.sk.split(" | ").any(|sk| key.sk.starts_with(head(sk))),
+                "{name}: {}",
+                key.sk
+            );
+        }
+        let documented: BTreeSet<&str> = LAYOUT.iter().map(|k| k.name).collect();
+        let made: BTreeSet<&str> = keys.iter().map(|(n, _)| *n).collect();
+        assert_eq!(documented, made, "every documented kind has a constructor here");
+    }
+
+    #[test]
+    fn the_key_layout_document_is_generated_from_the_schema() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/keys.md");
+        let want = layout_markdown();
+        if std::env::var_os("COFFER_UPDATE_DOCS").is_some() {
+            std::fs::write(path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            have == want,
+            "docs/keys.md is out of date: run `COFFER_UPDATE_DOCS=1 cargo test -p coffer-core schema`"
+        );
+    }
+}
