@@ -3,14 +3,15 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use coffer_core::http::{AppState, RouteGroup, app};
+use coffer_core::http::{AppState, FunctionGroup, app};
 use coffer_core::{Ports, Settings, SystemClock};
 
-/// Every function's route group, as deployed on Lambda.
-pub fn route_groups() -> Vec<RouteGroup> {
+/// Every function's group, as deployed on Lambda. Adding a function group adds its line here.
+pub fn route_groups() -> Vec<FunctionGroup> {
     vec![
-        coffer_function_pii::routes(),
-        coffer_function_auth::routes(),
+        coffer_function_pii::group(),
+        coffer_function_auth::group(),
+        coffer_function_orgs::group(),
     ]
 }
 
@@ -21,9 +22,13 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
-    // Build the PII detector before the first request rather than during it.
-    coffer_core::pii::engine::Detector::shared();
-    let router = app(route_groups(), AppState::new(settings, ports));
+    let state = AppState::new(settings, ports);
+    let groups = route_groups();
+    // Build and warm every group's service before the first request rather than during it.
+    for group in &groups {
+        group.warm(&state).await;
+    }
+    let router = app(groups, state);
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -4,7 +4,7 @@
 //! happen, and a service method reads as the rule it enforces.
 //!
 //! ```ignore
-//! retrying(async || {
+//! retrying(|| async move {
 //!     let org = orgs.get(...).await?;                     // fresh reads each round
 //!     Change::new(audit.scoped_event(at, "orgs.vault.create", origin)?)
 //!         .put_or(vault_item, Condition::MustNotExist, OrgError::NameTaken)
@@ -194,9 +194,16 @@ impl<E> Conflicted for ChangeError<E> {
 /// Runs `round` (fresh reads, then a [`Change`]) until it commits, a rule refuses it, or
 /// [`ATTEMPTS`] rounds lost their race (the last conflict is returned); waits a little, with
 /// jitter, between rounds so that racing writers spread out.
-pub async fn retrying<T, E: Conflicted>(
-    mut round: impl AsyncFnMut() -> Result<T, E>,
-) -> Result<T, E> {
+///
+/// `round` is a plain closure returning a future (`|| async move { ... }` over references), not
+/// an async closure: handler futures must be `Send` for every lifetime, which async closures'
+/// futures cannot yet promise.
+pub async fn retrying<T, E, F, Fut>(mut round: F) -> Result<T, E>
+where
+    E: Conflicted,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -236,7 +243,11 @@ mod tests {
 
     fn event(audit: &AuditSink) -> AuditEvent {
         audit
-            .event("orgs.vault.create", Outcome::Success, &RequestOrigin::default())
+            .event(
+                "orgs.vault.create",
+                Outcome::Success,
+                &RequestOrigin::default(),
+            )
             .unwrap()
     }
 
@@ -283,32 +294,50 @@ mod tests {
         // Both failed; the first added wins.
         assert!(matches!(err, ChangeError::Refused(Rule::Full)), "{err:?}");
         assert!(audit.day(None, event.time, 10).await.unwrap().is_empty());
-        assert!(table.get(&Key::new("A", "COUNTERS")).await.unwrap().is_none());
+        assert!(
+            table
+                .get(&Key::new("A", "COUNTERS"))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[tokio::test]
     async fn a_failed_condition_without_a_rule_is_a_conflict_that_retrying_reruns() {
         let (table, audit, _dir) = setup();
         table
-            .put(Item::new(Key::new("A", "1")).with_version(2), Condition::None)
+            .put(
+                Item::new(Key::new("A", "1")).with_version(2),
+                Condition::None,
+            )
             .await
             .unwrap();
-        let mut rounds = 0;
-        let result: Result<(), ChangeError<Rule>> = retrying(async || {
-            rounds += 1;
+        let rounds = std::sync::atomic::AtomicU64::new(0);
+        let (rounds_ref, table, audit) = (&rounds, &table, &audit);
+        let result: Result<(), ChangeError<Rule>> = retrying(|| async move {
+            let round = rounds_ref.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             // The first round read a stale version; the second reads the current one.
-            let version = if rounds == 1 { 1 } else { 2 };
-            Change::new(event(&audit))
+            let version = if round == 1 { 1 } else { 2 };
+            Change::new(event(audit))
                 .put(
                     Item::new(Key::new("A", "1")).with_version(version + 1),
                     Condition::VersionEquals(version),
                 )
-                .commit(&*table)
+                .commit(&**table)
                 .await
         })
         .await;
         result.unwrap();
-        assert_eq!(rounds, 2);
-        assert_eq!(table.get(&Key::new("A", "1")).await.unwrap().unwrap().version, 3);
+        assert_eq!(rounds.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(
+            table
+                .get(&Key::new("A", "1"))
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+            3
+        );
     }
 }

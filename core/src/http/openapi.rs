@@ -17,6 +17,7 @@ use super::{FieldError, Problem};
         (name = "health", description = "Liveness and readiness of every function"),
         (name = "identity", description = "Registration, login, sessions, profile, passwords, email verification and reset"),
         (name = "pii", description = "PII detection, anonymization, token reversal and schema validation"),
+        (name = "orgs", description = "Organizations, members, invitations, teams and vaults"),
     )
 )]
 pub struct ApiDoc;

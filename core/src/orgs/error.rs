@@ -98,7 +98,10 @@ mod tests {
     fn each_rule_maps_to_its_status_and_a_tier_limit_to_its_problem_type() {
         let cases = [
             (OrgError::NotFound("vault"), StatusCode::NOT_FOUND),
-            (OrgError::Access(AccessError::NotFound), StatusCode::NOT_FOUND),
+            (
+                OrgError::Access(AccessError::NotFound),
+                StatusCode::NOT_FOUND,
+            ),
             (
                 OrgError::Access(AccessError::Forbidden(crate::access::Permission::OrgDelete)),
                 StatusCode::FORBIDDEN,

@@ -50,12 +50,16 @@ pub struct TeamMember {
 impl TeamMember {
     pub fn to_item(&self) -> Item {
         let index = schema::team_member_in_user_index(&self.org_id, &self.user_id, &self.team_id);
-        Item::new(schema::team_member(&self.org_id, &self.team_id, &self.user_id))
-            .with_gsi1(index.pk, index.sk)
-            .with_attr("org_id", self.org_id.as_str())
-            .with_attr("team_id", self.team_id.as_str())
-            .with_attr("user_id", self.user_id.as_str())
-            .with_attr("added_at", rfc3339(self.added_at))
+        Item::new(schema::team_member(
+            &self.org_id,
+            &self.team_id,
+            &self.user_id,
+        ))
+        .with_gsi1(index.pk, index.sk)
+        .with_attr("org_id", self.org_id.as_str())
+        .with_attr("team_id", self.team_id.as_str())
+        .with_attr("user_id", self.user_id.as_str())
+        .with_attr("added_at", rfc3339(self.added_at))
     }
 
     pub fn from_item(item: &Item) -> Result<Self, BadAttribute> {

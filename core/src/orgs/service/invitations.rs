@@ -27,14 +27,10 @@ impl OrgsService {
             org_id: at.org().clone(),
             email: email.clone(),
             role,
-            invited_by: at
-                .principal()
-                .user()
-                .cloned()
-                .ok_or(OrgError::Invalid {
-                    field: "email",
-                    message: "only users invite",
-                })?,
+            invited_by: at.principal().user().cloned().ok_or(OrgError::Invalid {
+                field: "email",
+                message: "only users invite",
+            })?,
             created_at: now,
             expires_at: now + self.settings.invitation_ttl,
         };
@@ -137,12 +133,19 @@ impl OrgsService {
         let digest = email.digest();
         let claims = self
             .table
-            .query(&Query::partition(schema::invitations_of_email(&digest)).limit(MAX_ACCEPTED_AT_ONCE))
+            .query(
+                &Query::partition(schema::invitations_of_email(&digest))
+                    .limit(MAX_ACCEPTED_AT_ONCE),
+            )
             .await?;
         let mut joined = Vec::new();
         for claim in &claims.items {
             let (Some(org), Some(id)) = (
-                claim.attrs.get("org_id").and_then(|v| v.as_str()).and_then(OrgId::parse),
+                claim
+                    .attrs
+                    .get("org_id")
+                    .and_then(|v| v.as_str())
+                    .and_then(OrgId::parse),
                 claim
                     .attrs
                     .get("invitation_id")

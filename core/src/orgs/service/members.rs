@@ -50,21 +50,38 @@ impl OrgsService {
         if role == Role::Owner && !at.may(Permission::OwnersManage) {
             return Err(OrgError::OwnersOnly);
         }
-        let claim = self.table.get(&schema::email_claim(&email.digest())).await?;
+        let claim = self
+            .table
+            .get(&schema::email_claim(&email.digest()))
+            .await?;
         let user = claim
             .as_ref()
             .and_then(|item| item.attrs.get("user_id"))
             .and_then(|id| id.as_str())
             .and_then(UserId::parse);
         match user {
-            Some(user) => {
-                let event = self.event(at, "orgs.member.add", origin, &user)?;
-                Ok(AddedMember::Member(
-                    self.join(at.org(), &user, role, event, Vec::new()).await?,
-                ))
-            }
-            None => Ok(AddedMember::Invited(self.invite(at, email, role, origin).await?)),
+            Some(user) => Ok(AddedMember::Member(
+                self.add_user(at, &user, role, origin).await?,
+            )),
+            None => Ok(AddedMember::Invited(
+                self.invite(at, email, role, origin).await?,
+            )),
         }
+    }
+
+    /// Adds a known user with `role` (owners only add owners).
+    pub async fn add_user(
+        &self,
+        at: &Scoped,
+        user: &UserId,
+        role: Role,
+        origin: &RequestOrigin,
+    ) -> Result<Membership, OrgError> {
+        if role == Role::Owner && !at.may(Permission::OwnersManage) {
+            return Err(OrgError::OwnersOnly);
+        }
+        let event = self.event(at, "orgs.member.add", origin, user)?;
+        self.join(at.org(), user, role, event, Vec::new()).await
     }
 
     /// Writes `user`'s membership of `org` with its counters (and `extra` writes, such as
@@ -84,28 +101,33 @@ impl OrgsService {
             joined_at: self.clock.now(),
             version: 1,
         };
-        let counters = schema::org_counters(org);
-        let mut change = Change::new(event)
-            .put_or(
-                membership.to_item(),
-                Condition::MustNotExist,
-                OrgError::AlreadyMember,
-            )
-            .add(counters.clone(), "members", 1)
-            .add_or(
-                schema::user_counters(user),
-                "orgs",
-                1,
-                Bounds::at_most(Some(i64::from(self.settings.max_orgs_per_user))),
-                OrgError::MembershipLimit {
-                    limit: self.settings.max_orgs_per_user,
-                },
-            )
-            .ops(extra);
-        if role == Role::Owner {
-            change = change.add(schema::org_owner_count(org), "owners", 1);
-        }
-        change.commit(&*self.table).await?;
+        let counters = &schema::org_counters(org);
+        let (membership_ref, event, extra) = (&membership, &event, &extra);
+        retrying(|| async move {
+            let mut change = Change::new(event.clone())
+                .put_or(
+                    membership_ref.to_item(),
+                    Condition::MustNotExist,
+                    OrgError::AlreadyMember,
+                )
+                .add(counters.clone(), "members", 1)
+                .add_or(
+                    schema::user_counters(user),
+                    "orgs",
+                    1,
+                    Bounds::at_most(Some(i64::from(self.settings.max_orgs_per_user))),
+                    OrgError::MembershipLimit {
+                        limit: self.settings.max_orgs_per_user,
+                    },
+                )
+                .ops(extra.clone());
+            if role == Role::Owner {
+                change = change.add(schema::org_owner_count(org), "owners", 1);
+            }
+            change.commit(&*self.table).await?;
+            Ok::<_, OrgError>(())
+        })
+        .await?;
         Ok(membership)
     }
 
@@ -118,7 +140,7 @@ impl OrgsService {
         role: Role,
         origin: &RequestOrigin,
     ) -> Result<Membership, OrgError> {
-        retrying(async || {
+        retrying(|| async move {
             let mut membership = self.membership(at, user).await?;
             let was = membership.role;
             if (was == Role::Owner || role == Role::Owner) && !at.may(Permission::OwnersManage) {
@@ -154,7 +176,7 @@ impl OrgsService {
                 Permission::MembersManage,
             )));
         }
-        retrying(async || {
+        retrying(|| async move {
             let membership = self.membership(at, user).await?;
             if membership.role == Role::Owner && !leaving && !at.may(Permission::OwnersManage) {
                 return Err(OrgError::OwnersOnly);
@@ -198,7 +220,9 @@ impl OrgsService {
     ) -> Change<OrgError> {
         let key = schema::org_owner_count(at.org());
         match (was == Role::Owner, now == Some(Role::Owner)) {
-            (true, false) => change.add_or(key, "owners", -1, Bounds::at_least(1), OrgError::LastOwner),
+            (true, false) => {
+                change.add_or(key, "owners", -1, Bounds::at_least(1), OrgError::LastOwner)
+            }
             (false, true) => change.add(key, "owners", 1),
             _ => change,
         }

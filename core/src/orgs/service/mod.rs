@@ -80,11 +80,7 @@ impl OrgsService {
     ) -> Result<Paged<T>, OrgError> {
         let page = self.table.query(&query).await?;
         Ok(Paged {
-            items: page
-                .items
-                .iter()
-                .map(parse)
-                .collect::<Result<_, _>>()?,
+            items: page.items.iter().map(parse).collect::<Result<_, _>>()?,
             next_cursor: page.next_cursor,
         })
     }

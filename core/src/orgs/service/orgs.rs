@@ -113,7 +113,8 @@ impl OrgsService {
         name: Name,
         origin: &RequestOrigin,
     ) -> Result<Org, OrgError> {
-        retrying(async || {
+        let name = &name;
+        retrying(|| async move {
             let mut org = self.live_org(at).await?;
             let version = org.version;
             org.name = name.clone();
@@ -132,7 +133,7 @@ impl OrgsService {
     /// purges what it owned.
     #[tracing::instrument(skip_all, fields(org_id = %at.org()))]
     pub async fn delete(&self, at: &Scoped, origin: &RequestOrigin) -> Result<(), OrgError> {
-        retrying(async || {
+        retrying(|| async move {
             let mut org = self.live_org(at).await?;
             let version = org.version;
             let now: OffsetDateTime = self.clock.now();

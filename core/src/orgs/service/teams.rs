@@ -118,27 +118,30 @@ impl OrgsService {
             user_id: user.clone(),
             added_at: self.clock.now(),
         };
-        Change::new(self.event(at, "orgs.team.member.add", origin, user)?.resource(team))
-            .check_or(
-                schema::team(at.org(), team),
-                Condition::MustExist,
-                OrgError::NotFound("team"),
-            )
-            .check_or(
-                schema::org_member(at.org(), user),
-                Condition::MustExist,
-                OrgError::Invalid {
-                    field: "user_id",
-                    message: "is not a member of this organization",
-                },
-            )
-            .put_or(
-                member.to_item(),
-                Condition::MustNotExist,
-                OrgError::AlreadyMember,
-            )
-            .commit(&*self.table)
-            .await?;
+        Change::new(
+            self.event(at, "orgs.team.member.add", origin, user)?
+                .resource(team),
+        )
+        .check_or(
+            schema::team(at.org(), team),
+            Condition::MustExist,
+            OrgError::NotFound("team"),
+        )
+        .check_or(
+            schema::org_member(at.org(), user),
+            Condition::MustExist,
+            OrgError::Invalid {
+                field: "user_id",
+                message: "is not a member of this organization",
+            },
+        )
+        .put_or(
+            member.to_item(),
+            Condition::MustNotExist,
+            OrgError::AlreadyMember,
+        )
+        .commit(&*self.table)
+        .await?;
         Ok(member)
     }
 
@@ -150,14 +153,17 @@ impl OrgsService {
         user: &UserId,
         origin: &RequestOrigin,
     ) -> Result<(), OrgError> {
-        Change::new(self.event(at, "orgs.team.member.remove", origin, user)?.resource(team))
-            .delete_or(
-                schema::team_member(at.org(), team, user),
-                Condition::MustExist,
-                OrgError::NotFound("team member"),
-            )
-            .commit(&*self.table)
-            .await?;
+        Change::new(
+            self.event(at, "orgs.team.member.remove", origin, user)?
+                .resource(team),
+        )
+        .delete_or(
+            schema::team_member(at.org(), team, user),
+            Condition::MustExist,
+            OrgError::NotFound("team member"),
+        )
+        .commit(&*self.table)
+        .await?;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 
 use super::{OrgsService, Paged};
 use crate::access::Scoped;
-use crate::audit::{Change, RequestOrigin};
+use crate::audit::{Change, RequestOrigin, retrying};
 use crate::ids::VaultId;
 use crate::orgs::{Name, OrgError, Vault};
 use crate::store::{Bounds, Condition, Cursor, Query, schema};
@@ -25,26 +25,32 @@ impl OrgsService {
             created_by: at.principal().actor_id().to_owned(),
         };
         let tier = at.org_record().tier;
-        Change::new(self.event(at, "orgs.vault.create", origin, &vault.id)?)
-            .add_or(
-                schema::org_counters(at.org()),
-                "vaults",
-                1,
-                Bounds::at_most(tier.vault_limit()),
-                OrgError::TierLimit {
-                    resource: "vaults",
-                    tier: tier.as_str(),
-                    limit: tier.vault_limit().unwrap_or(i64::MAX),
-                },
-            )
-            .put_or(
-                vault.name_claim(),
-                Condition::MustNotExist,
-                OrgError::NameTaken("vault"),
-            )
-            .put(vault.to_item(), Condition::MustNotExist)
-            .commit(&*self.table)
-            .await?;
+        // Retried: racing creates may lose a transaction conflict without breaking a rule.
+        let vault_ref = &vault;
+        retrying(|| async move {
+            Change::new(self.event(at, "orgs.vault.create", origin, &vault_ref.id)?)
+                .add_or(
+                    schema::org_counters(at.org()),
+                    "vaults",
+                    1,
+                    Bounds::at_most(tier.vault_limit()),
+                    OrgError::TierLimit {
+                        resource: "vaults",
+                        tier: tier.as_str(),
+                        limit: tier.vault_limit().unwrap_or(i64::MAX),
+                    },
+                )
+                .put_or(
+                    vault_ref.name_claim(),
+                    Condition::MustNotExist,
+                    OrgError::NameTaken("vault"),
+                )
+                .put(vault_ref.to_item(), Condition::MustNotExist)
+                .commit(&*self.table)
+                .await?;
+            Ok::<_, OrgError>(())
+        })
+        .await?;
         Ok(vault)
     }
 

@@ -1,0 +1,22 @@
+//! The gate as handlers meet it: an org id from the path (an id that is not one of ours is 404,
+//! like an org the caller does not belong to), the caller, and the permission the route needs.
+
+use super::{ApiError, Caller};
+use crate::access::{Access, Permission, Scoped};
+use crate::ids::OrgId;
+
+/// Asks the gate whether `caller` may act with `need` in the org `raw_org` names.
+pub async fn scope(
+    access: &Access,
+    caller: &Caller,
+    raw_org: &str,
+    need: Permission,
+) -> Result<Scoped, ApiError> {
+    let org = OrgId::parse(raw_org).ok_or(ApiError::NotFound)?;
+    Ok(access.require(&caller.principal(), &org, need).await?)
+}
+
+/// Reads an id from the path with its type's `parse`: a malformed one is 404.
+pub fn path_id<T>(raw: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, ApiError> {
+    parse(raw).ok_or(ApiError::NotFound)
+}

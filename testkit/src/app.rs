@@ -1,0 +1,198 @@
+//! The app under test: function groups over real backends, driven in-process.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, header};
+use coffer_core::http::{AppState, FunctionGroup, app};
+use coffer_core::{Clock, ManualClock, Ports, Settings};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::Reply;
+use crate::fixtures::random_ip;
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    /// The client IP of requests that name none.
+    pub ip: IpAddr,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Argon2 kept small so that tests take seconds; everything else default.
+fn test_settings(mut settings: Settings) -> Settings {
+    settings.auth.argon2_memory_kib = 64;
+    settings.auth.argon2_iterations = 1;
+    settings.auth.argon2_parallelism = 1;
+    settings
+}
+
+/// Settings for the emulator that the README's test command started.
+pub fn moto_settings() -> Settings {
+    let endpoint = std::env::var("COFFER_TEST_AWS_ENDPOINT").expect(
+        "COFFER_TEST_AWS_ENDPOINT is not set: the AWS tests run against moto; \
+         use the README's test command (./infra/test.sh), which starts it",
+    );
+    let vars: HashMap<String, String> = [
+        ("COFFER_BACKEND", "aws"),
+        ("COFFER_AWS_ENDPOINT", endpoint.as_str()),
+        ("COFFER_AWS_REGION", "us-east-1"),
+        ("COFFER_TABLE", "coffer-test"),
+        ("COFFER_BUCKET", "coffer-test"),
+        ("COFFER_KMS_KEY_ID", "alias/coffer-test"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    Settings::from_vars(vars).unwrap()
+}
+
+impl TestApp {
+    /// `groups` over the embedded backend in a temporary folder.
+    pub fn embedded(groups: Vec<FunctionGroup>) -> Self {
+        Self::embedded_with(groups, |_| {})
+    }
+
+    /// The same, with settings changed first.
+    pub fn embedded_with(groups: Vec<FunctionGroup>, change: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = test_settings(Settings::embedded(dir.path()));
+        change(&mut settings);
+        let clock = ManualClock::starting_now();
+        let ports = Ports::embedded(&settings, clock.clone() as Arc<dyn Clock>).unwrap();
+        Self::assemble(groups, settings, ports, clock, Some(dir))
+    }
+
+    /// `groups` over DynamoDB, S3 and KMS on the emulator.
+    pub async fn on_moto(groups: Vec<FunctionGroup>) -> Self {
+        let settings = test_settings(moto_settings());
+        coffer_core::aws::bootstrap(&settings)
+            .await
+            .expect("bootstrap the emulator");
+        let clock = ManualClock::starting_now();
+        let ports = Ports::aws(&settings, clock.clone() as Arc<dyn Clock>).await;
+        Self::assemble(groups, settings, ports, clock, None)
+    }
+
+    fn assemble(
+        groups: Vec<FunctionGroup>,
+        settings: Settings,
+        ports: Ports,
+        clock: Arc<ManualClock>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Self {
+        let state = AppState::new(settings, ports);
+        Self {
+            router: app(groups, state.clone()),
+            state,
+            clock,
+            ip: random_ip(),
+            _dir: dir,
+        }
+    }
+
+    /// Sends `request` from this app's client IP.
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        self.send_from(self.ip, request).await
+    }
+
+    pub async fn send_from(&self, ip: IpAddr, mut request: Request<Body>) -> Reply {
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(ip, 40_000)));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A JSON request with an optional bearer token.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Reply {
+        self.send(json_request(method, path, body, token)).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, None, token).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
+        self.call(Method::POST, path, Some(body), token).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
+        self.call(Method::PATCH, path, Some(body), token).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::DELETE, path, None, token).await
+    }
+
+    /// A sample event from `events/<relative>` through `lambda_http`'s own request parser, as on
+    /// Lambda, with `{{session_token}}` replaced by `token` and each `(placeholder, value)` of
+    /// `ids` replaced in the whole event (paths and bodies).
+    pub async fn replay_event(&self, relative: &str, token: &str, ids: &[(&str, &str)]) -> Reply {
+        let path = format!("{}/../events/{relative}", env!("CARGO_MANIFEST_DIR"));
+        let mut json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        json = json.replace("{{session_token}}", token);
+        for (placeholder, value) in ids {
+            json = json.replace(placeholder, value);
+        }
+        let request =
+            lambda_http::request::from_str(&json).unwrap_or_else(|e| panic!("{relative}: {e}"));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+}
+
+pub fn json_request(
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::USER_AGENT, "coffer-tests/1");
+    if let Some(token) = token {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    match body {
+        Some(body) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}

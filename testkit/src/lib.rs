@@ -1,0 +1,19 @@
+//! The shared test kit: every function's tests build their app, users and orgs here.
+//!
+//! - [`TestApp::embedded`] / [`TestApp::on_moto`]: the given function groups over the embedded
+//!   backend in a temporary folder, or over the AWS backends on the emulator that the README's
+//!   test command starts (`COFFER_TEST_AWS_ENDPOINT`), with a clock the test controls.
+//! - [`TestApp::sign_up`]: a registered user with a CLI session (needs the `auth` group).
+//! - [`TestApp::org_with_every_role`]: an org with an owner, an admin, a member, and an outsider
+//!   (needs the `auth` and `orgs` groups).
+//! - [`TestApp::replay_event`]: a sample Lambda event from `events/` through `lambda_http`'s own
+//!   parser, with `{{session_token}}` and placeholder ids filled in.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod app;
+mod fixtures;
+mod reply;
+
+pub use app::TestApp;
+pub use fixtures::{OrgWithRoles, User, random_ip, strong_password, unique_email};
+pub use reply::Reply;

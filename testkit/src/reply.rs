@@ -1,0 +1,31 @@
+//! One reply, its body parsed as JSON when it is JSON.
+
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The status as a number, for tables of expectations.
+    pub fn code(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// A string field of the body, for ids handed from one call to the next.
+    pub fn text(&self, pointer: &str) -> String {
+        self.body
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no string at {pointer} in {}", self.body))
+            .to_owned()
+    }
+}
