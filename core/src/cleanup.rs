@@ -16,6 +16,9 @@ const BATCH: usize = 100;
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct CleanupReport {
     pub expired_items: usize,
+    /// Soft-deleted orgs purged with everything they owned, and the items that went with them.
+    pub purged_orgs: usize,
+    pub purged_org_items: usize,
     /// The run stopped because its time ran out, not because nothing was left.
     pub out_of_time: bool,
 }
@@ -28,7 +31,11 @@ pub async fn run(
     margin: Duration,
 ) -> Result<CleanupReport, StoreError> {
     let mut report = CleanupReport::default();
-    loop {
+    let purged = crate::orgs::purge_deleted_orgs(&*ports.table, deadline, margin).await?;
+    report.purged_orgs = purged.orgs;
+    report.purged_org_items = purged.items;
+    report.out_of_time = purged.out_of_time;
+    while !report.out_of_time {
         if Instant::now() + margin >= deadline {
             report.out_of_time = true;
             break;
@@ -41,6 +48,8 @@ pub async fn run(
     }
     tracing::info!(
         expired_items = report.expired_items,
+        purged_orgs = report.purged_orgs,
+        purged_org_items = report.purged_org_items,
         out_of_time = report.out_of_time,
         "cleanup done"
     );

@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn ids_deserialize_only_from_their_own_shape() {
         let org: OrgId = serde_json::from_str("\"org_01arz3ndektsv4rrffq69g5fav\"").unwrap();
-        assert_eq!(serde_json::to_string(&org).unwrap(), "\"org_01arz3ndektsv4rrffq69g5fav\"");
+        assert_eq!(
+            serde_json::to_string(&org).unwrap(),
+            "\"org_01arz3ndektsv4rrffq69g5fav\""
+        );
         assert!(serde_json::from_str::<OrgId>("\"usr_01arz3ndektsv4rrffq69g5fav\"").is_err());
     }
 }

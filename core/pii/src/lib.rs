@@ -20,9 +20,9 @@ mod error;
 pub mod validate;
 
 pub use anonymize::{
-    AnonymizedRecord, AnonymizedText, Change, DeanonymizedRecord, DeanonymizedText, Operator,
-    OperatorKind, OperatorTarget, Operators, PiiKeys, Restored, anonymize_record, anonymize_text,
-    deanonymize_record, deanonymize_text,
+    AnonymizedRecord, AnonymizedText, Change, DeanonymizedRecord, DeanonymizedText, KeyLookup,
+    Operator, OperatorKind, OperatorTarget, Operators, PiiKeys, Restored, anonymize_record,
+    anonymize_text, deanonymize_record, deanonymize_text,
 };
 pub use detect::{DetectOptions, Detector};
 pub use entity::{Entity, EntityType};

@@ -94,7 +94,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 fn keys() -> PiiKeys {
-    PiiKeys::new([7; 32], [11; 64])
+    PiiKeys::new(1, [7; 32], [11; 64])
 }
 
 fn every_operator() -> Vec<Operators> {
@@ -164,6 +164,21 @@ proptest! {
         let back = deanonymize_text(&out.text, &k).unwrap();
         prop_assert_eq!(back.text, text);
         prop_assert_eq!(back.restored.len(), out.changes.len());
+    }
+
+    #[test]
+    fn tokens_open_only_under_the_org_and_version_that_made_them(text in any_text()) {
+        let v2 = || PiiKeys::new(2, [8; 32], [12; 64]);
+        let det = Detector::shared();
+        let out = det.anonymize_text(&text, &DetectOptions::default(), &Operators::all(Operator::Tokenize), Some(&v2())).unwrap();
+        // Every version the org has: each token finds its own.
+        let back = deanonymize_text(&out.text, &[keys(), v2()][..]).unwrap();
+        prop_assert_eq!(&back.text, &text);
+        // Another org's keys of the same version open none of them.
+        let elsewhere = deanonymize_text(&out.text, &PiiKeys::new(2, [8; 32], [13; 64])).unwrap();
+        prop_assert_eq!(&elsewhere.text, &out.text);
+        prop_assert!(elsewhere.restored.is_empty());
+        prop_assert!(elsewhere.failed >= out.changes.len());
     }
 
     #[test]

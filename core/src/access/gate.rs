@@ -30,10 +30,8 @@ impl Access {
         let role = match who {
             Principal::User(user) => {
                 let (member_key, org_key) = (schema::org_member(org, user), schema::org(org));
-                let (membership, record) = tokio::try_join!(
-                    self.table.get(&member_key),
-                    self.table.get(&org_key),
-                )?;
+                let (membership, record) =
+                    tokio::try_join!(self.table.get(&member_key), self.table.get(&org_key),)?;
                 let membership = membership.ok_or(AccessError::NotFound)?;
                 let role = Membership::from_item(&membership)
                     .map_err(|_| AccessError::Corrupt)?

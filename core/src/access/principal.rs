@@ -6,7 +6,10 @@ use crate::ids::{ClientId, OrgId, UserId};
 pub enum Principal {
     User(UserId),
     /// A machine client acts only inside the org that owns it.
-    Client { org: OrgId, client: ClientId },
+    Client {
+        org: OrgId,
+        client: ClientId,
+    },
 }
 
 impl Principal {

@@ -189,7 +189,9 @@ impl AuditSink {
         outcome: Outcome,
         origin: &RequestOrigin,
     ) -> Result<AuditEvent, CryptoError> {
-        let mut event = self.event(action, outcome, origin)?.actor(at.principal().actor_id());
+        let mut event = self
+            .event(action, outcome, origin)?
+            .actor(at.principal().actor_id());
         event.org_id = Some(at.org().to_string());
         Ok(event)
     }
@@ -226,8 +228,8 @@ impl AuditSink {
                     scope,
                     &day.format(DAY).unwrap_or_default(),
                 ))
-                    .limit(limit)
-                    .descending(),
+                .limit(limit)
+                .descending(),
             )
             .await?;
         Ok(page.items.iter().filter_map(from_item).collect())

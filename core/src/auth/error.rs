@@ -1,5 +1,6 @@
 //! What identity can answer besides success, mapped once to a problem document.
 
+use crate::audit::{ChangeError, Conflicted};
 use crate::crypto::CryptoError;
 use crate::http::{ApiError, FieldError};
 use crate::store::StoreError;
@@ -68,6 +69,25 @@ pub enum AuthError {
 impl AuthError {
     pub(crate) fn hashing(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Hashing(Box::new(err))
+    }
+}
+
+/// A change refused by a rule answers the rule's error; one that lost a race answers
+/// [`AuthError::ConcurrentChange`].
+impl From<ChangeError<AuthError>> for AuthError {
+    fn from(err: ChangeError<AuthError>) -> Self {
+        match err {
+            ChangeError::Refused(err) => err,
+            ChangeError::Conflict => Self::ConcurrentChange,
+            ChangeError::Store(err) => Self::Store(err),
+        }
+    }
+}
+
+/// What [`crate::audit::retrying`] runs again.
+impl Conflicted for AuthError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::ConcurrentChange)
     }
 }
 

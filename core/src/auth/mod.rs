@@ -5,23 +5,16 @@
 //! # Table keys
 //!
 //! Every access pattern is a get, a conditional write or a query on one partition; nothing scans.
-//! Secrets that are only compared (session and single-use tokens) appear only as `digest(token)`
-//! (SHA-256, base64url); an email address appears only inside its user's `PROFILE` item (and in
-//! the outbox message sent to it): keys use `digest(canonical email)` instead.
+//! Every key comes from [`crate::store::schema`] (its `LAYOUT` documents them: `docs/keys.md`).
+//! Secrets that are only compared (session and single-use tokens) appear only as their digest;
+//! an email address appears only inside its user's profile (and in the outbox message sent to
+//! it): keys use `digest(canonical email)` instead. Failed logins, the lock and the lockout count
+//! live in the address's partition next to its claim, so a login reads them in one query.
 //!
-//! | pk | sk | gsi1pk / gsi1sk | what | expiry |
-//! |---|---|---|---|---|
-//! | `USER#<usr_id>` | `PROFILE` | | `{id, email, name, email_verified, created_at, updated_at}`; `version` for optimistic updates | |
-//! | `USER#<usr_id>` | `CREDENTIAL` | | `{password_hash (Argon2id PHC string), changed_at}`; `version` binds reset tokens | |
-//! | `EMAIL#<digest(email)>` | `EMAIL` | | `{user_id}`: the uniqueness rule, written with `MustNotExist` in the registration transaction | |
-//! | `EMAIL#<digest(email)>` | `FAILS#<window start>`, `LOCK`, `LOCKOUTS` | | failed logins this hour, the current lockout, lockouts in the last day; a login reads them and the owner in one query | hour / lockout / day |
-//! | `SESSION#<digest(token)>` | `SESSION` | `USER#<usr_id>` / `SESSION#<created ms>#<ses_id>` | `{id, user_id, client, created_at, expires_at, ip, user_agent}`; the index lists a user's sessions oldest first | 30 / 90 days |
-//! | `TOKEN#<digest(token)>` | `VERIFY_EMAIL` or `RESET_PASSWORD` | | `{user_id, binding}`: the email digest, or the credential version, the token was issued for | 24 h / 1 h |
-//! | `RATE#<bucket>#<window start>` | `COUNT` | | fixed-window counter (`Table::increment`), e.g. `login-ip#203.0.113.7` | end of window |
-//! | `OUTBOX#<usr_id>` | `MSG#<created ms>#<msg_id>` | | `{id, user_id, to, kind, subject, text, created_at}` for admins and tests | the token's lifetime |
-//!
-//! Audit events are written by [`crate::audit::AuditSink`] (its module documents its keys), in the
-//! same transaction as the change they record whenever there is one.
+//! Every change is one [`crate::audit::Change`]: its writes and the audit events that record
+//! them in one transaction, failed conditions mapped to [`AuthError`]s, races retried by
+//! [`crate::audit::retrying`]. Refusals that change nothing (a failed login) are audited on
+//! their own.
 //!
 //! # Rules worth knowing
 //! - Registering a taken email answers 409: the product chose a clear message over hiding that an

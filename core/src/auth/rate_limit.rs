@@ -1,10 +1,10 @@
 //! Rate limits and login lockouts on the Table's atomic counters.
 //!
-//! Limits count in fixed windows (`RATE#<bucket>#<window start>`), so the counter's key says when
-//! it resets and one `increment` is the whole cost of a check. Failed logins count per account
-//! (in a partition the caller names: identity uses the email's, whether or not an account has
-//! it) and lock the account once there are too many; each further lockout within a day lasts
-//! twice as long as the one before.
+//! Limits count in fixed windows ([`schema::rate_counter`] of a [`RateBucket`]), so the counter's
+//! key says when it resets and one `increment` is the whole cost of a check. Failed logins count
+//! per email address (in the address's partition, [`schema::email_partition`], whether or not
+//! an account has it) and lock the address once there are too many; each further lockout within
+//! a day lasts twice as long as the one before.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -14,7 +14,8 @@ use serde_json::Value;
 
 use super::AuthError;
 use crate::clock::Clock;
-use crate::store::{Condition, Item, Key, Query, Table, TxOp};
+use crate::store::schema::{self, RateBucket};
+use crate::store::{Condition, Item, Query, Table, TxOp};
 
 const LOCKOUT_MEMORY: Duration = Duration::from_secs(86_400);
 
@@ -104,7 +105,7 @@ impl RateLimiter {
     #[tracing::instrument(level = "debug", skip(self))]
     pub async fn hit(
         &self,
-        bucket: &str,
+        bucket: RateBucket<'_>,
         limit: u32,
         window: Duration,
     ) -> Result<Quota, AuthError> {
@@ -114,7 +115,7 @@ impl RateLimiter {
         let end = start.saturating_add(window);
         let count = self
             .table
-            .increment(&Key::new(format!("RATE#{bucket}#{start}"), "COUNT"), 1, end)
+            .increment(&schema::rate_counter(bucket, start), 1, end)
             .await?;
         let used = u32::try_from(count.max(0)).unwrap_or(u32::MAX);
         Ok(Quota {
@@ -125,49 +126,56 @@ impl RateLimiter {
         })
     }
 
-    /// The account's lockout and failures (one query on the account's partition).
+    /// The address's lockout and failures (one query on the address's partition);
+    /// `email_digest` is [`crate::auth::Email::digest`].
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn standing(
         &self,
-        account: &str,
+        email_digest: &str,
         policy: &LockoutPolicy,
     ) -> Result<AccountStanding, AuthError> {
         let page = self
             .table
-            .query(&Query::partition(account).limit(10))
+            .query(&Query::partition(schema::email_partition(email_digest)).limit(10))
             .await?;
-        Ok(self.standing_of(&page.items, policy))
+        Ok(self.standing_of(email_digest, &page.items, policy))
     }
 
-    /// The lockout and failures among the items of the account's partition (read with whatever
+    /// The lockout and failures among the items of the address's partition (read with whatever
     /// else lives there, so that a login needs one query for both).
-    pub fn standing_of(&self, items: &[Item], policy: &LockoutPolicy) -> AccountStanding {
+    pub fn standing_of(
+        &self,
+        email_digest: &str,
+        items: &[Item],
+        policy: &LockoutPolicy,
+    ) -> AccountStanding {
         let now = self.clock.unix();
-        let fails_sk = fails_sort_key(now, policy);
+        let lock = schema::login_lock(email_digest);
+        let fails = schema::login_failures(email_digest, window_start(now, policy));
         let mut standing = AccountStanding::default();
-        for item in items.iter().filter(|item| item.key.pk == items[0].key.pk) {
-            if item.key.sk == LOCK {
+        for item in items {
+            if item.key == lock {
                 standing.locked_for = item
                     .expires_at
                     .filter(|until| *until > now)
                     .map(|until| u64::try_from(until - now).unwrap_or(0).max(1));
-            } else if item.key.sk == fails_sk {
+            } else if item.key == fails {
                 standing.failures = item.attrs.get("count").and_then(Value::as_i64).unwrap_or(0);
             }
         }
         standing
     }
 
-    /// Counts a failed credential check. When it is the failure that reaches the limit, the
-    /// account is locked and the lockout's length is returned.
+    /// Counts a failed credential check against the address. When it is the failure that
+    /// reaches the limit, the address is locked and the lockout's length is returned.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_failure(
         &self,
-        account: &str,
+        email_digest: &str,
         policy: &LockoutPolicy,
     ) -> Result<Option<Duration>, AuthError> {
         let now = self.clock.unix();
-        let fails = Key::new(failure_partition(account), fails_sort_key(now, policy));
+        let fails = schema::login_failures(email_digest, window_start(now, policy));
         let window = i64::try_from(policy.window.as_secs()).unwrap_or(i64::MAX);
         let count = self
             .table
@@ -176,7 +184,7 @@ impl RateLimiter {
         if count != i64::from(policy.max_failures) {
             return Ok(None);
         }
-        let lockouts_key = Key::new(failure_partition(account), LOCKOUTS);
+        let lockouts_key = schema::lockout_count(email_digest);
         let memory = i64::try_from(LOCKOUT_MEMORY.as_secs()).unwrap_or(i64::MAX);
         let nth = self.table.increment(&lockouts_key, 1, now + memory).await?;
         let length = policy.lockout_for(nth);
@@ -185,7 +193,7 @@ impl RateLimiter {
         self.table
             .transact(vec![
                 TxOp::Put {
-                    item: Item::new(Key::new(failure_partition(account), LOCK)).with_expiry(until),
+                    item: Item::new(schema::login_lock(email_digest)).with_expiry(until),
                     condition: Condition::None,
                 },
                 TxOp::Delete {
@@ -197,38 +205,27 @@ impl RateLimiter {
         Ok(Some(length))
     }
 
-    /// Forgets the account's failures in the current window (after a success).
-    pub fn clear_failures_op(&self, account: &str, policy: &LockoutPolicy) -> TxOp {
+    /// Forgets the address's failures in the current window (after a success).
+    pub fn clear_failures_op(&self, email_digest: &str, policy: &LockoutPolicy) -> TxOp {
         TxOp::Delete {
-            key: Key::new(
-                failure_partition(account),
-                fails_sort_key(self.clock.unix(), policy),
-            ),
+            key: schema::login_failures(email_digest, window_start(self.clock.unix(), policy)),
             condition: Condition::None,
         }
     }
 
-    /// Ends the account's lockout (after a password reset proves who is asking).
-    pub fn unlock_op(&self, account: &str) -> TxOp {
+    /// Ends the address's lockout (after a password reset proves who is asking).
+    pub fn unlock_op(&self, email_digest: &str) -> TxOp {
         TxOp::Delete {
-            key: Key::new(failure_partition(account), LOCK),
+            key: schema::login_lock(email_digest),
             condition: Condition::None,
         }
     }
 }
 
-const LOCK: &str = "LOCK";
-const LOCKOUTS: &str = "LOCKOUTS";
-
-/// Failures, lockouts and the lock live in the account's own partition (the caller's choice:
-/// identity uses the email's partition, `EMAIL#<digest>`).
-fn failure_partition(account: &str) -> String {
-    account.to_owned()
-}
-
-fn fails_sort_key(now: i64, policy: &LockoutPolicy) -> String {
+/// The start of the failure-counting window `now` falls in.
+fn window_start(now: i64, policy: &LockoutPolicy) -> i64 {
     let window = i64::try_from(policy.window.as_secs().max(1)).unwrap_or(i64::MAX);
-    format!("FAILS#{}", now - now.rem_euclid(window))
+    now - now.rem_euclid(window)
 }
 
 #[cfg(test)]
@@ -245,6 +242,9 @@ mod tests {
         (RateLimiter::new(Arc::new(table), clock.clone()), clock, dir)
     }
 
+    const BUCKET: RateBucket<'static> = RateBucket::LoginIp("203.0.113.7");
+    const DIGEST: &str = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c";
+
     fn policy() -> LockoutPolicy {
         LockoutPolicy {
             max_failures: 3,
@@ -258,17 +258,17 @@ mod tests {
     async fn a_limit_counts_down_then_refuses_until_the_window_ends() {
         let (limiter, clock, _dir) = limiter();
         let first = limiter
-            .hit("b", 2, Duration::from_secs(3_600))
+            .hit(BUCKET, 2, Duration::from_secs(3_600))
             .await
             .unwrap();
         assert_eq!((first.remaining, first.exceeded), (1, false));
         assert!(first.reset_after <= 3_600);
         limiter
-            .hit("b", 2, Duration::from_secs(3_600))
+            .hit(BUCKET, 2, Duration::from_secs(3_600))
             .await
             .unwrap();
         let third = limiter
-            .hit("b", 2, Duration::from_secs(3_600))
+            .hit(BUCKET, 2, Duration::from_secs(3_600))
             .await
             .unwrap();
         assert_eq!((third.remaining, third.exceeded), (0, true));
@@ -277,7 +277,7 @@ mod tests {
             i64::try_from(third.reset_after).unwrap(),
         ));
         let later = limiter
-            .hit("b", 2, Duration::from_secs(3_600))
+            .hit(BUCKET, 2, Duration::from_secs(3_600))
             .await
             .unwrap();
         assert_eq!((later.remaining, later.exceeded), (1, false));
@@ -288,23 +288,23 @@ mod tests {
         let (limiter, clock, _dir) = limiter();
         let policy = policy();
         for round in 1..=4u32 {
-            assert_eq!(limiter.record_failure("acct", &policy).await.unwrap(), None);
-            assert_eq!(limiter.record_failure("acct", &policy).await.unwrap(), None);
+            assert_eq!(limiter.record_failure(DIGEST, &policy).await.unwrap(), None);
+            assert_eq!(limiter.record_failure(DIGEST, &policy).await.unwrap(), None);
             let locked = limiter
-                .record_failure("acct", &policy)
+                .record_failure(DIGEST, &policy)
                 .await
                 .unwrap()
                 .unwrap();
             let want = Duration::from_secs((60 << (round - 1)).min(300));
             assert_eq!(locked, want, "round {round}");
-            let standing = limiter.standing("acct", &policy).await.unwrap();
+            let standing = limiter.standing(DIGEST, &policy).await.unwrap();
             assert_eq!(standing.locked_for, Some(want.as_secs()));
             assert_eq!(standing.failures, 0);
             clock.advance(time::Duration::seconds(
                 i64::try_from(want.as_secs()).unwrap(),
             ));
             assert_eq!(
-                limiter.standing("acct", &policy).await.unwrap().locked_for,
+                limiter.standing(DIGEST, &policy).await.unwrap().locked_for,
                 None
             );
         }

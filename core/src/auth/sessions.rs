@@ -7,15 +7,16 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::users::{rfc3339, text, time_attr, user_partition};
+use super::users::{rfc3339, text, time_attr};
 use super::{AuthError, SessionId, UserId, digest};
 use crate::audit::RequestOrigin;
 use crate::clock::Clock;
 use crate::crypto::random;
-use crate::store::{Condition, Item, Key, Query, Table, TxOp};
+use crate::store::{Condition, Item, Key, Query, Table, TxOp, schema};
 
-/// The cookie a browser session travels in (HttpOnly, Secure, SameSite=Lax).
-pub const SESSION_COOKIE: &str = "coffer_session";
+/// The cookie a browser session travels in (HttpOnly, Secure, SameSite=Lax, `Path=/`, no
+/// `Domain`: the `__Host-` prefix makes browsers insist on all of that).
+pub const SESSION_COOKIE: &str = "__Host-coffer_session";
 
 /// Longest user agent kept with a session, in characters.
 const MAX_USER_AGENT_CHARS: usize = 256;
@@ -59,8 +60,8 @@ pub struct Session {
     pub ip: Option<String>,
     /// The user agent at login, shortened.
     pub user_agent: Option<String>,
-    /// The SHA-256 of the token: the session's key.
-    token_digest: String,
+    /// Where the session is stored: [`schema::session`] of the token's SHA-256.
+    key: Key,
 }
 
 /// A session just made, with the token that exists nowhere else.
@@ -68,10 +69,6 @@ pub struct Session {
 pub struct NewSession {
     pub token: SecretString,
     pub session: Session,
-}
-
-fn key(token_digest: &str) -> Key {
-    Key::new(format!("SESSION#{token_digest}"), "SESSION")
 }
 
 /// Whether `token` has the shape of a session token (43 base64url characters): anything else is
@@ -85,21 +82,20 @@ fn well_formed(token: &str) -> bool {
 
 impl Session {
     pub fn key(&self) -> Key {
-        key(&self.token_digest)
+        self.key.clone()
     }
 
     /// Whether this session is the one `token` opens (constant time).
     pub fn is_opened_by(&self, token: &SecretString) -> bool {
-        super::digests_match(&self.token_digest, &digest(token.expose_secret()))
+        let opened = schema::session(&digest(token.expose_secret()));
+        super::digests_match(&self.key.pk, &opened.pk) && self.key.sk == opened.sk
     }
 
     fn to_item(&self) -> Item {
         let created_ms = self.created_at.unix_timestamp_nanos() / 1_000_000;
+        let index = schema::session_in_user_index(&self.user_id, created_ms, self.id.as_str());
         Item::new(self.key())
-            .with_gsi1(
-                user_partition(&self.user_id),
-                format!("SESSION#{created_ms:015}#{}", self.id),
-            )
+            .with_gsi1(index.pk, index.sk)
             .with_expiry(self.expires_at.unix_timestamp())
             .with_attr("id", self.id.as_str())
             .with_attr("user_id", self.user_id.as_str())
@@ -111,12 +107,6 @@ impl Session {
     }
 
     fn from_item(item: &Item) -> Result<Self, AuthError> {
-        let token_digest = item
-            .key
-            .pk
-            .strip_prefix("SESSION#")
-            .ok_or(AuthError::Corrupt("session key"))?
-            .to_owned();
         let optional = |name: &str| {
             item.attrs
                 .get(name)
@@ -133,7 +123,7 @@ impl Session {
             expires_at: time_attr(item, "valid_until")?,
             ip: optional("ip"),
             user_agent: optional("user_agent"),
-            token_digest,
+            key: item.key.clone(),
         })
     }
 }
@@ -171,7 +161,7 @@ impl SessionStore {
                 .user_agent
                 .as_ref()
                 .map(|agent| agent.chars().take(MAX_USER_AGENT_CHARS).collect()),
-            token_digest: digest(&token),
+            key: schema::session(&digest(&token)),
         };
         Ok(NewSession {
             token: SecretString::from(token),
@@ -203,7 +193,7 @@ impl SessionStore {
         if !well_formed(token) {
             return Ok(None);
         }
-        let Some(item) = self.table.get(&key(&digest(token))).await? else {
+        let Some(item) = self.table.get(&schema::session(&digest(token))).await? else {
             return Ok(None);
         };
         let session = Session::from_item(&item)?;
@@ -213,8 +203,8 @@ impl SessionStore {
     /// The user's live sessions, oldest first (one query on `gsi1`).
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user))]
     pub async fn list(&self, user: &UserId) -> Result<Vec<Session>, AuthError> {
-        let query = Query::gsi1(user_partition(user))
-            .prefix("SESSION#")
+        let query = Query::gsi1(schema::user_partition(user))
+            .prefix(schema::USER_SESSIONS_PREFIX)
             .limit(Query::MAX_LIMIT);
         let page = self.table.query(&query).await?;
         let now = self.clock.now();

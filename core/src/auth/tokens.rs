@@ -10,23 +10,10 @@ use time::OffsetDateTime;
 use super::users::text;
 use super::{AuthError, UserId, digest};
 use crate::crypto::random;
-use crate::store::{Condition, Item, Key, Table, TxOp};
+use crate::store::{Condition, Item, Key, Table, TxOp, schema};
 
 /// What a token allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    VerifyEmail,
-    ResetPassword,
-}
-
-impl Purpose {
-    fn sort_key(self) -> &'static str {
-        match self {
-            Self::VerifyEmail => "VERIFY_EMAIL",
-            Self::ResetPassword => "RESET_PASSWORD",
-        }
-    }
-}
+pub use crate::store::schema::OneTimePurpose as Purpose;
 
 /// A stored token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +37,7 @@ impl TokenRecord {
 }
 
 fn key(purpose: Purpose, token: &str) -> Key {
-    Key::new(format!("TOKEN#{}", digest(token)), purpose.sort_key())
+    schema::one_time_token(&digest(token), purpose)
 }
 
 /// Single-use tokens in the table.

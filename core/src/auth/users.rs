@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{AuthError, Email, UserId};
-use crate::store::{Condition, Item, Key, Query, Table, TxOp};
+use crate::store::{Item, Query, Table, schema};
 
 /// A user's display name: trimmed, 1-100 characters, no control characters.
 #[derive(Clone, PartialEq, Eq)]
@@ -83,36 +83,9 @@ pub struct Account {
     pub credential: Versioned<Credential>,
 }
 
-const PROFILE: &str = "PROFILE";
-const CREDENTIAL: &str = "CREDENTIAL";
-
-pub(crate) fn user_partition(id: &UserId) -> String {
-    format!("USER#{id}")
-}
-
-pub(crate) fn profile_key(id: &UserId) -> Key {
-    Key::new(user_partition(id), PROFILE)
-}
-
-pub(crate) fn credential_key(id: &UserId) -> Key {
-    Key::new(user_partition(id), CREDENTIAL)
-}
-
-/// The partition of everything keyed by an email address: its owner (`EMAIL`) and its login
-/// failures and lockout (see `rate_limit`).
-pub fn email_partition(email: &Email) -> String {
-    format!("EMAIL#{}", email.digest())
-}
-
-pub(crate) fn email_key(email: &Email) -> Key {
-    Key::new(email_partition(email), EMAIL)
-}
-
-const EMAIL: &str = "EMAIL";
-
 impl Profile {
     pub(crate) fn to_item(&self, version: u64) -> Item {
-        Item::new(profile_key(&self.id))
+        Item::new(schema::user_profile(&self.id))
             .with_version(version)
             .with_attr("id", self.id.as_str())
             .with_attr("email", self.email.as_str())
@@ -150,7 +123,7 @@ impl Profile {
 
 impl Credential {
     pub(crate) fn to_item(&self, user: &UserId, version: u64) -> Item {
-        Item::new(credential_key(user))
+        Item::new(schema::user_credential(user))
             .with_version(version)
             .with_attr("password_hash", self.password_hash.as_str())
             .with_attr("changed_at", rfc3339(self.changed_at))
@@ -181,7 +154,11 @@ impl UserStore {
     /// The user who owns `email`, if any (one get).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn id_by_email(&self, email: &Email) -> Result<Option<UserId>, AuthError> {
-        let Some(item) = self.table.get(&email_key(email)).await? else {
+        let Some(item) = self
+            .table
+            .get(&schema::email_claim(&email.digest()))
+            .await?
+        else {
             return Ok(None);
         };
         UserId::parse(text(&item, "user_id")?)
@@ -196,11 +173,13 @@ impl UserStore {
         &self,
         email: &Email,
     ) -> Result<(Option<UserId>, Vec<Item>), AuthError> {
+        let digest = email.digest();
         let page = self
             .table
-            .query(&Query::partition(email_partition(email)).limit(10))
+            .query(&Query::partition(schema::email_partition(&digest)).limit(10))
             .await?;
-        let owner = match page.items.iter().find(|item| item.key.sk == EMAIL) {
+        let claim = schema::email_claim(&digest);
+        let owner = match page.items.iter().find(|item| item.key == claim) {
             Some(item) => Some(
                 UserId::parse(text(item, "user_id")?).ok_or(AuthError::Corrupt("email owner"))?,
             ),
@@ -212,7 +191,7 @@ impl UserStore {
     /// The user's profile (one get).
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = %id))]
     pub async fn profile(&self, id: &UserId) -> Result<Option<Versioned<Profile>>, AuthError> {
-        match self.table.get(&profile_key(id)).await? {
+        match self.table.get(&schema::user_profile(id)).await? {
             Some(item) => Profile::from_item(&item).map(Some),
             None => Ok(None),
         }
@@ -223,14 +202,15 @@ impl UserStore {
     pub async fn account(&self, id: &UserId) -> Result<Option<Account>, AuthError> {
         let page = self
             .table
-            .query(&Query::partition(user_partition(id)).limit(10))
+            .query(&Query::partition(schema::user_partition(id)).limit(10))
             .await?;
+        let (profile_key, credential_key) = (schema::user_profile(id), schema::user_credential(id));
         let (mut profile, mut credential) = (None, None);
         for item in &page.items {
-            match item.key.sk.as_str() {
-                PROFILE => profile = Some(Profile::from_item(item)?),
-                CREDENTIAL => credential = Some(Credential::from_item(item)?),
-                _ => {}
+            if item.key == profile_key {
+                profile = Some(Profile::from_item(item)?);
+            } else if item.key == credential_key {
+                credential = Some(Credential::from_item(item)?);
             }
         }
         Ok(profile
@@ -240,26 +220,12 @@ impl UserStore {
                 credential,
             }))
     }
+}
 
-    /// The writes that create a user: the email item first (its condition failing means the
-    /// address is taken), then the profile and the credential.
-    pub fn create_ops(&self, profile: &Profile, credential: &Credential) -> Vec<TxOp> {
-        vec![
-            TxOp::Put {
-                item: Item::new(email_key(&profile.email))
-                    .with_attr("user_id", profile.id.as_str()),
-                condition: Condition::MustNotExist,
-            },
-            TxOp::Put {
-                item: profile.to_item(1),
-                condition: Condition::MustNotExist,
-            },
-            TxOp::Put {
-                item: credential.to_item(&profile.id, 1),
-                condition: Condition::MustNotExist,
-            },
-        ]
-    }
+/// The claim of `email` by `user`: written with `MustNotExist` when the user is created, it is
+/// the uniqueness rule of addresses.
+pub(crate) fn email_claim_item(email: &Email, user: &UserId) -> Item {
+    Item::new(schema::email_claim(&email.digest())).with_attr("user_id", user.as_str())
 }
 
 pub(crate) fn rfc3339(at: OffsetDateTime) -> String {

@@ -1,4 +1,4 @@
-//! Who is calling: a session token from `Authorization: Bearer` or the `coffer_session` cookie,
+//! Who is calling: a session token from `Authorization: Bearer` or the `__Host-coffer_session` cookie,
 //! resolved to its user. (Access tokens join here later.)
 
 use axum::extract::FromRequestParts;
@@ -118,7 +118,7 @@ mod tests {
             Some("abc")
         );
         assert_eq!(
-            token(&[("cookie", "theme=dark; coffer_session=xyz; other=1")])
+            token(&[("cookie", "theme=dark; __Host-coffer_session=xyz; other=1")])
                 .unwrap()
                 .as_deref(),
             Some("xyz")
@@ -131,7 +131,7 @@ mod tests {
         assert!(
             token(&[
                 ("authorization", "Basic dXNlcjpwYXNz"),
-                ("cookie", "coffer_session=xyz")
+                ("cookie", "__Host-coffer_session=xyz")
             ])
             .is_err()
         );

@@ -41,7 +41,7 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                "coffer_session",
+                "__Host-coffer_session",
                 "The session cookie a `web` login sets (HttpOnly, Secure, SameSite=Lax)",
             ))),
         );

@@ -1,19 +1,25 @@
 //! The PII service: the business rules around the engine. Detection, redaction, masking and
-//! replacement need no key; `hash`, `tokenize` and `deanonymize` use the scope's keys and so need
-//! an authenticated caller; reversing tokens is a read of protected data and is audited.
+//! replacement need no key and no org; `hash` and `tokenize` use an org's keys and so need a
+//! member of that org (`pii:use`); `deanonymize` reverses an org's tokens for its owners and
+//! admins only (`pii:deanonymize`) and, being a read of protected data, is audited in the org.
+//! The methods that touch an org's keys take the [`Scoped`] value only the access gate makes.
+
+use std::sync::Arc;
 
 use coffer_pii::{
-    DetectOptions, Detector, Entity, OperatorKind, Operators, PiiError, Restored, SchemaValidator,
+    DetectOptions, Detector, Entity, Operators, PiiError, Restored, SchemaValidator,
     ValidationReport,
 };
 use serde_json::Value;
 
-use super::{DEPLOYMENT_SCOPE, PiiKeyStore};
+use super::keys::{OrgKeys, PiiKeyStore};
+use crate::access::{Access, AccessError, Permission, Principal, Scoped};
 use crate::audit::{AuditSink, Outcome, RequestOrigin};
-use crate::auth::UserId;
 use crate::backends::Ports;
-use crate::http::ApiError;
+use crate::http::{ApiError, FieldError, GroupService};
+use crate::ids::OrgId;
 use crate::keys::KeyError;
+use crate::settings::Settings;
 use crate::store::StoreError;
 
 /// Inputs at least this large are scanned on a blocking thread, so the runtime keeps serving.
@@ -62,11 +68,20 @@ pub enum PiiOutput {
 pub enum PiiServiceError {
     #[error(transparent)]
     Engine(#[from] PiiError),
-    /// `hash`, `tokenize` and `deanonymize` need to know who asks.
+    /// `hash` and `tokenize` (and naming an org) need to know who asks.
     #[error("keyed operators need an authenticated caller")]
     Unauthenticated,
+    /// `hash` and `tokenize` use an org's keys, so the request must name the org.
+    #[error("hash and tokenize use an organization's keys: give its org_id")]
+    MissingOrg,
+    /// The gate said no: not a member (404) or not allowed (403).
+    #[error(transparent)]
+    Access(#[from] AccessError),
     #[error("the stored PII key is unreadable")]
     CorruptKey,
+    /// An org has no key of this version (internal: absent versions open no token).
+    #[error("no PII key of version {0}")]
+    NoKeyVersion(u32),
     #[error("dataset {0} does not exist")]
     NoSuchDataset(String),
     #[error("give exactly one of {0}")]
@@ -91,35 +106,86 @@ impl From<PiiServiceError> for ApiError {
                 ref engine @ (PiiError::TooDeep { .. }
                 | PiiError::TooManyRecords { .. }
                 | PiiError::InvalidOperator { .. }),
-            ) => ApiError::Validation(vec![crate::http::FieldError::new("", engine.to_string())]),
+            ) => ApiError::Validation(vec![FieldError::new("", engine.to_string())]),
             PiiServiceError::Engine(PiiError::InvalidSchema(_)) => {
-                ApiError::Validation(vec![crate::http::FieldError::new(
-                    "schema",
-                    err.to_string(),
-                )])
+                ApiError::Validation(vec![FieldError::new("schema", err.to_string())])
             }
             PiiServiceError::Unauthenticated => ApiError::Unauthorized,
+            PiiServiceError::MissingOrg => {
+                ApiError::Validation(vec![FieldError::new("org_id", err.to_string())])
+            }
+            PiiServiceError::Access(access) => access.into(),
             PiiServiceError::NoSuchDataset(_) => ApiError::NotFound,
             PiiServiceError::OneOf(fields) => {
-                ApiError::Validation(vec![crate::http::FieldError::new(
-                    fields,
-                    "give exactly one of these",
-                )])
+                ApiError::Validation(vec![FieldError::new(fields, "give exactly one of these")])
             }
             other => ApiError::internal(other),
         }
     }
 }
 
-/// The PII service over the ports.
+/// The PII service, built once per process: the gate, the audit sink and every org's keys
+/// (cached, see [`OrgKeys`]).
 #[derive(Debug)]
-pub struct PiiService<'a> {
-    ports: &'a Ports,
+pub struct PiiService {
+    access: Access,
+    audit: AuditSink,
+    keys: OrgKeys,
 }
 
-impl<'a> PiiService<'a> {
-    pub fn new(ports: &'a Ports) -> Self {
-        Self { ports }
+impl GroupService for PiiService {
+    async fn build(settings: &Settings, ports: &Ports) -> Result<Self, ApiError> {
+        Ok(Self::new(ports, settings.data_key_max_age))
+    }
+
+    /// Compiles the detector's automata and loads the name lists at cold start.
+    async fn warm(&self) {
+        Detector::shared();
+    }
+}
+
+impl PiiService {
+    /// The service over `ports`; derived org keys stay in memory at most `key_max_age`.
+    pub fn new(ports: &Ports, key_max_age: std::time::Duration) -> Self {
+        let store = PiiKeyStore::new(Arc::clone(&ports.table), Arc::clone(&ports.keys));
+        Self {
+            access: Access::new(Arc::clone(&ports.table)),
+            audit: AuditSink::new(Arc::clone(&ports.table), Arc::clone(&ports.clock)),
+            keys: OrgKeys::new(store, Arc::clone(&ports.clock), key_max_age),
+        }
+    }
+
+    /// Who may anonymize with these operators: anyone, with no org, for operators that need no
+    /// key. `hash` and `tokenize` need an authenticated caller (else 401), an org (else 422 on
+    /// `org_id`) and `pii:use` there (404 for a non-member); an org named for other operators
+    /// is checked the same way.
+    pub async fn authorize_anonymize(
+        &self,
+        who: Option<&Principal>,
+        org: Option<&OrgId>,
+        operators: &Operators,
+    ) -> Result<Option<Scoped>, PiiServiceError> {
+        if org.is_none() && !operators.needs_keys() {
+            return Ok(None);
+        }
+        let who = who.ok_or(PiiServiceError::Unauthenticated)?;
+        let org = org.ok_or(PiiServiceError::MissingOrg)?;
+        Ok(Some(
+            self.access.require(who, org, Permission::PiiUse).await?,
+        ))
+    }
+
+    /// Who may reverse `org`'s tokens: its owners and admins (403 for a member, 404 for anyone
+    /// else).
+    pub async fn authorize_deanonymize(
+        &self,
+        who: &Principal,
+        org: &OrgId,
+    ) -> Result<Scoped, PiiServiceError> {
+        Ok(self
+            .access
+            .require(who, org, Permission::PiiDeanonymize)
+            .await?)
     }
 
     /// Every entity found, with offsets into the text (or into each field's string).
@@ -135,48 +201,54 @@ impl<'a> PiiService<'a> {
         .await
     }
 
-    /// Detects and rewrites. Keyed operators use the caller's scope keys.
+    /// Detects and rewrites. Keyed operators use the keys of the org `at` names, so their
+    /// hashes and tokens mean nothing in another org.
     pub async fn anonymize(
         &self,
         input: PiiInput,
         operators: Operators,
-        caller: Option<&UserId>,
+        at: Option<&Scoped>,
     ) -> Result<(PiiOutput, Vec<coffer_pii::Change>), PiiServiceError> {
         operators.validate()?;
-        let keyed = operators
-            .0
-            .values()
-            .any(|op| matches!(op.kind(), OperatorKind::Hash | OperatorKind::Tokenize));
-        let keys = if keyed {
-            caller.ok_or(PiiServiceError::Unauthenticated)?;
-            Some(self.key_store().keys(DEPLOYMENT_SCOPE).await?)
+        let keys = if operators.needs_keys() {
+            let at = at.ok_or(PiiServiceError::MissingOrg)?;
+            if !at.may(Permission::PiiUse) {
+                return Err(AccessError::Forbidden(Permission::PiiUse).into());
+            }
+            Some(self.keys.current(at.org()).await?)
         } else {
             None
         };
         let options = DetectOptions::default();
         run_engine(input.size_hint(), move || {
             let detector = Detector::shared();
+            let keys = keys.as_deref();
             match &input {
                 PiiInput::Text(text) => detector
-                    .anonymize_text(text, &options, &operators, keys.as_ref())
+                    .anonymize_text(text, &options, &operators, keys)
                     .map(|out| (PiiOutput::Text(out.text), out.changes)),
                 PiiInput::Record(record) => detector
-                    .anonymize_record(record, &options, &operators, keys.as_ref())
+                    .anonymize_record(record, &options, &operators, keys)
                     .map(|out| (PiiOutput::Record(out.record), out.changes)),
             }
         })
         .await
     }
 
-    /// Reverses the tokens `tokenize` made in this scope. Audited, success or not, before anything
-    /// is returned: it reveals protected values, so no audit means no answer.
+    /// Reverses the tokens `tokenize` made in the org `at` names, each under the key version it
+    /// names; another org's tokens stay as they are and count as failed. Audited in the org,
+    /// success or not, before anything is returned: it reveals protected values, so no audit
+    /// means no answer.
     pub async fn deanonymize(
         &self,
         input: PiiInput,
-        caller: &UserId,
+        at: &Scoped,
         origin: &RequestOrigin,
     ) -> Result<(PiiOutput, Vec<Restored>, usize), PiiServiceError> {
-        let keys = self.key_store().keys(DEPLOYMENT_SCOPE).await?;
+        if !at.may(Permission::PiiDeanonymize) {
+            return Err(AccessError::Forbidden(Permission::PiiDeanonymize).into());
+        }
+        let keys = self.keys.all_versions(at.org()).await?;
         let result = run_engine(input.size_hint(), move || match &input {
             PiiInput::Text(text) => coffer_pii::deanonymize_text(text, &keys)
                 .map(|out| (PiiOutput::Text(out.text), out.restored, out.failed)),
@@ -189,12 +261,11 @@ impl<'a> PiiService<'a> {
         } else {
             Outcome::Failure
         };
-        let audit = AuditSink::new(self.ports.table.clone(), self.ports.clock.clone());
-        let event = audit
-            .event("pii.deanonymize", outcome, origin)?
-            .actor(caller)
-            .resource(DEPLOYMENT_SCOPE);
-        audit.record(&event).await?;
+        let event = self
+            .audit
+            .scoped_event(at, "pii.deanonymize", outcome, origin)?
+            .resource(at.org());
+        self.audit.record(&event).await?;
         result
     }
 
@@ -216,10 +287,6 @@ impl<'a> PiiService<'a> {
             SchemaValidator::compile(&schema)?.validate_many(&records)
         })
         .await
-    }
-
-    fn key_store(&self) -> PiiKeyStore {
-        PiiKeyStore::new(self.ports.table.clone(), self.ports.keys.clone())
     }
 }
 

@@ -29,7 +29,10 @@ pub fn time(item: &Item, name: &'static str) -> Result<OffsetDateTime, BadAttrib
 }
 
 /// An optional time: absent or `null` is `None`.
-pub fn optional_time(item: &Item, name: &'static str) -> Result<Option<OffsetDateTime>, BadAttribute> {
+pub fn optional_time(
+    item: &Item,
+    name: &'static str,
+) -> Result<Option<OffsetDateTime>, BadAttribute> {
     match item.attrs.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(_) => time(item, name).map(Some),

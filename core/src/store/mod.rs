@@ -196,7 +196,8 @@ impl Bounds {
 
     /// Whether `value` is inside.
     pub fn hold(&self, value: i64) -> bool {
-        self.at_least.is_none_or(|low| value >= low) && self.at_most.is_none_or(|high| value <= high)
+        self.at_least.is_none_or(|low| value >= low)
+            && self.at_most.is_none_or(|high| value <= high)
     }
 }
 

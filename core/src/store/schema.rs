@@ -24,30 +24,174 @@ pub struct ItemKind {
 
 /// Every kind of item in the table.
 pub const LAYOUT: &[ItemKind] = &[
-    ItemKind { name: "user profile", pk: "USER#<usr>", sk: "PROFILE", gsi1: None, what: "id, email, name, email_verified, times; version for optimistic updates" },
-    ItemKind { name: "user credential", pk: "USER#<usr>", sk: "CREDENTIAL", gsi1: None, what: "Argon2id PHC string, changed_at; its version binds reset tokens" },
-    ItemKind { name: "user counters", pk: "USER#<usr>", sk: "COUNTERS", gsi1: None, what: "orgs: how many orgs the user belongs to (bounded by a conditional add)" },
-    ItemKind { name: "email claim", pk: "EMAIL#<digest(email)>", sk: "EMAIL", gsi1: None, what: "user_id: the uniqueness rule of addresses" },
-    ItemKind { name: "login failures", pk: "EMAIL#<digest(email)>", sk: "FAILS#<window start>", gsi1: None, what: "count of failed logins in the window (expires)" },
-    ItemKind { name: "login lock", pk: "EMAIL#<digest(email)>", sk: "LOCK", gsi1: None, what: "the current lockout (expires when it ends)" },
-    ItemKind { name: "lockout count", pk: "EMAIL#<digest(email)>", sk: "LOCKOUTS", gsi1: None, what: "lockouts in the last day (expires)" },
-    ItemKind { name: "session", pk: "SESSION#<digest(token)>", sk: "SESSION", gsi1: Some(("USER#<usr>", "SESSION#<created ms>#<ses>")), what: "a live session; the index lists a user's sessions oldest first" },
-    ItemKind { name: "one-time token", pk: "TOKEN#<digest(token)>", sk: "VERIFY_EMAIL | RESET_PASSWORD", gsi1: None, what: "user_id and the binding it was issued for (expires)" },
-    ItemKind { name: "rate counter", pk: "RATE#<bucket>#<window start>", sk: "COUNT", gsi1: None, what: "fixed-window counter of a rate-limit bucket (expires)" },
-    ItemKind { name: "outbox message", pk: "OUTBOX#<usr | inv>", sk: "MSG#<created ms>#<msg>", gsi1: None, what: "a mail to send to a user or an invited address (expires with its code)" },
-    ItemKind { name: "audit event", pk: "AUDIT#<org | _>#<day>", sk: "<time>#<evt>", gsi1: Some(("AUDIT#<org | _>#ACTOR#<actor>", "<time>#<evt>")), what: "who did what to which resource, never a sensitive value" },
-    ItemKind { name: "org", pk: "ORG#<org>", sk: "ORG", gsi1: Some(("DELETED_ORGS", "<deleted ms>#<org>")), what: "name, tier, times; in the index only once soft-deleted, for the cleanup" },
-    ItemKind { name: "org counters", pk: "ORG#<org>", sk: "COUNTERS", gsi1: None, what: "members, vaults, certificates (conditional adds enforce the tier limits)" },
-    ItemKind { name: "org owner count", pk: "ORG#<org>", sk: "OWNERS", gsi1: None, what: "owners: a floor of 1 keeps the last owner (apart from COUNTERS, so that one transaction can move both)" },
-    ItemKind { name: "org member", pk: "ORG#<org>", sk: "MEMBER#<usr>", gsi1: Some(("USER#<usr>", "ORG#<org>")), what: "role, joined_at; the access gate's one read; the index lists a user's orgs" },
-    ItemKind { name: "invitation", pk: "ORG#<org>", sk: "INVITE#<inv>", gsi1: None, what: "email, role, invited_by (expires after 7 days)" },
-    ItemKind { name: "invitation claim", pk: "INVITE#<digest(email)>", sk: "ORG#<org>", gsi1: None, what: "one pending invitation per address and org; read when the address is verified" },
-    ItemKind { name: "team", pk: "ORG#<org>", sk: "TEAM#<team>", gsi1: None, what: "name, created_at" },
-    ItemKind { name: "team name", pk: "ORG#<org>", sk: "TEAMNAME#<digest(lower(name))>", gsi1: None, what: "the uniqueness rule of team names in an org" },
-    ItemKind { name: "team member", pk: "ORG#<org>", sk: "TEAMMEMBER#<team>#<usr>", gsi1: Some(("ORG#<org>#USER#<usr>", "TEAM#<team>")), what: "a member in a team; the index finds a member's teams when they leave the org" },
-    ItemKind { name: "vault", pk: "ORG#<org>", sk: "VAULT#<vlt>", gsi1: None, what: "name, created_at, created_by" },
-    ItemKind { name: "vault name", pk: "ORG#<org>", sk: "VAULTNAME#<digest(lower(name))>", gsi1: None, what: "the uniqueness rule of vault names in an org" },
-    ItemKind { name: "pii key", pk: "ORG#<org>", sk: "PIIKEY#<version>", gsi1: None, what: "the org's PII data key, wrapped by the key ring" },
+    ItemKind {
+        name: "user profile",
+        pk: "USER#<usr>",
+        sk: "PROFILE",
+        gsi1: None,
+        what: "id, email, name, email_verified, times; version for optimistic updates",
+    },
+    ItemKind {
+        name: "user credential",
+        pk: "USER#<usr>",
+        sk: "CREDENTIAL",
+        gsi1: None,
+        what: "Argon2id PHC string, changed_at; its version binds reset tokens",
+    },
+    ItemKind {
+        name: "user counters",
+        pk: "USER#<usr>",
+        sk: "COUNTERS",
+        gsi1: None,
+        what: "orgs: how many orgs the user belongs to (bounded by a conditional add)",
+    },
+    ItemKind {
+        name: "email claim",
+        pk: "EMAIL#<digest(email)>",
+        sk: "EMAIL",
+        gsi1: None,
+        what: "user_id: the uniqueness rule of addresses",
+    },
+    ItemKind {
+        name: "login failures",
+        pk: "EMAIL#<digest(email)>",
+        sk: "FAILS#<window start>",
+        gsi1: None,
+        what: "count of failed logins in the window (expires)",
+    },
+    ItemKind {
+        name: "login lock",
+        pk: "EMAIL#<digest(email)>",
+        sk: "LOCK",
+        gsi1: None,
+        what: "the current lockout (expires when it ends)",
+    },
+    ItemKind {
+        name: "lockout count",
+        pk: "EMAIL#<digest(email)>",
+        sk: "LOCKOUTS",
+        gsi1: None,
+        what: "lockouts in the last day (expires)",
+    },
+    ItemKind {
+        name: "session",
+        pk: "SESSION#<digest(token)>",
+        sk: "SESSION",
+        gsi1: Some(("USER#<usr>", "SESSION#<created ms>#<ses>")),
+        what: "a live session; the index lists a user's sessions oldest first",
+    },
+    ItemKind {
+        name: "one-time token",
+        pk: "TOKEN#<digest(token)>",
+        sk: "VERIFY_EMAIL | RESET_PASSWORD",
+        gsi1: None,
+        what: "user_id and the binding it was issued for (expires)",
+    },
+    ItemKind {
+        name: "rate counter",
+        pk: "RATE#<bucket>#<window start>",
+        sk: "COUNT",
+        gsi1: None,
+        what: "fixed-window counter of a rate-limit bucket (expires)",
+    },
+    ItemKind {
+        name: "outbox message",
+        pk: "OUTBOX#<usr | inv>",
+        sk: "MSG#<created ms>#<msg>",
+        gsi1: None,
+        what: "a mail to send to a user or an invited address (expires with its code)",
+    },
+    ItemKind {
+        name: "audit event",
+        pk: "AUDIT#<org | _>#<day>",
+        sk: "<time>#<evt>",
+        gsi1: Some(("AUDIT#<org | _>#ACTOR#<actor>", "<time>#<evt>")),
+        what: "who did what to which resource, never a sensitive value",
+    },
+    ItemKind {
+        name: "org",
+        pk: "ORG#<org>",
+        sk: "ORG",
+        gsi1: Some(("DELETED_ORGS", "<deleted ms>#<org>")),
+        what: "name, tier, times; in the index only once soft-deleted, for the cleanup",
+    },
+    ItemKind {
+        name: "org counters",
+        pk: "ORG#<org>",
+        sk: "COUNTERS",
+        gsi1: None,
+        what: "members, vaults, certificates (conditional adds enforce the tier limits)",
+    },
+    ItemKind {
+        name: "org owner count",
+        pk: "ORG#<org>",
+        sk: "OWNERS",
+        gsi1: None,
+        what: "owners: a floor of 1 keeps the last owner (apart from COUNTERS, so that one transaction can move both)",
+    },
+    ItemKind {
+        name: "org member",
+        pk: "ORG#<org>",
+        sk: "MEMBER#<usr>",
+        gsi1: Some(("USER#<usr>", "ORG#<org>")),
+        what: "role, joined_at; the access gate's one read; the index lists a user's orgs",
+    },
+    ItemKind {
+        name: "invitation",
+        pk: "ORG#<org>",
+        sk: "INVITE#<inv>",
+        gsi1: None,
+        what: "email, role, invited_by (expires after 7 days)",
+    },
+    ItemKind {
+        name: "invitation claim",
+        pk: "INVITE#<digest(email)>",
+        sk: "ORG#<org>",
+        gsi1: None,
+        what: "one pending invitation per address and org; read when the address is verified",
+    },
+    ItemKind {
+        name: "team",
+        pk: "ORG#<org>",
+        sk: "TEAM#<team>",
+        gsi1: None,
+        what: "name, created_at",
+    },
+    ItemKind {
+        name: "team name",
+        pk: "ORG#<org>",
+        sk: "TEAMNAME#<digest(lower(name))>",
+        gsi1: None,
+        what: "the uniqueness rule of team names in an org",
+    },
+    ItemKind {
+        name: "team member",
+        pk: "ORG#<org>",
+        sk: "TEAMMEMBER#<team>#<usr>",
+        gsi1: Some(("ORG#<org>#USER#<usr>", "TEAM#<team>")),
+        what: "a member in a team; the index finds a member's teams when they leave the org",
+    },
+    ItemKind {
+        name: "vault",
+        pk: "ORG#<org>",
+        sk: "VAULT#<vlt>",
+        gsi1: None,
+        what: "name, created_at, created_by",
+    },
+    ItemKind {
+        name: "vault name",
+        pk: "ORG#<org>",
+        sk: "VAULTNAME#<digest(lower(name))>",
+        gsi1: None,
+        what: "the uniqueness rule of vault names in an org",
+    },
+    ItemKind {
+        name: "pii key",
+        pk: "ORG#<org>",
+        sk: "PIIKEY#<version>",
+        gsi1: None,
+        what: "the org's PII data key, wrapped by the key ring",
+    },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -382,7 +526,10 @@ mod tests {
         let mut by_partition: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
         for kind in LAYOUT {
             if let Some((pk, sk)) = kind.gsi1 {
-                by_partition.entry(head(pk)).or_default().push((kind.name, sk));
+                by_partition
+                    .entry(head(pk))
+                    .or_default()
+                    .push((kind.name, sk));
             }
         }
         for (partition, entries) in by_partition {
@@ -415,14 +562,35 @@ mod tests {
             ("login lock", login_lock(digest)),
             ("lockout count", lockout_count(digest)),
             ("session", session(digest)),
-            ("one-time token", one_time_token(digest, OneTimePurpose::VerifyEmail)),
-            ("one-time token", one_time_token(digest, OneTimePurpose::ResetPassword)),
-            ("rate counter", rate_counter(RateBucket::LoginIp("203.0.113.7"), 1)),
-            ("rate counter", rate_counter(RateBucket::RegisterIp("2001:db8:0:0::/64"), 1)),
-            ("rate counter", rate_counter(RateBucket::ResetEmail(digest), 1)),
-            ("rate counter", rate_counter(RateBucket::VerifyUser(&user), 1)),
+            (
+                "one-time token",
+                one_time_token(digest, OneTimePurpose::VerifyEmail),
+            ),
+            (
+                "one-time token",
+                one_time_token(digest, OneTimePurpose::ResetPassword),
+            ),
+            (
+                "rate counter",
+                rate_counter(RateBucket::LoginIp("203.0.113.7"), 1),
+            ),
+            (
+                "rate counter",
+                rate_counter(RateBucket::RegisterIp("2001:db8:0:0::/64"), 1),
+            ),
+            (
+                "rate counter",
+                rate_counter(RateBucket::ResetEmail(digest), 1),
+            ),
+            (
+                "rate counter",
+                rate_counter(RateBucket::VerifyUser(&user), 1),
+            ),
             ("outbox message", outbox_message(user.as_str(), 1, "msg_x")),
-            ("audit event", audit_event("_", "2026-11-29", "2026-11-29T00:00:00.000000000Z", "evt_x")),
+            (
+                "audit event",
+                audit_event("_", "2026-11-29", "2026-11-29T00:00:00.000000000Z", "evt_x"),
+            ),
             ("org", org(&org_id)),
             ("org counters", org_counters(&org_id)),
             ("org owner count", org_owner_count(&org_id)),
@@ -449,7 +617,10 @@ mod tests {
         }
         let documented: BTreeSet<&str> = LAYOUT.iter().map(|k| k.name).collect();
         let made: BTreeSet<&str> = keys.iter().map(|(n, _)| *n).collect();
-        assert_eq!(documented, made, "every documented kind has a constructor here");
+        assert_eq!(
+            documented, made,
+            "every documented kind has a constructor here"
+        );
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn spawn_app(table_plan: Option<FaultPlan>) -> TestApp {
         ports.table = Arc::new(Faulty::new(table, plan));
     }
     TestApp {
-        router: app(vec![echo_group()], AppState::new(settings, ports)),
+        router: app(vec![echo_group().into()], AppState::new(settings, ports)),
         _dir: dir,
     }
 }

@@ -17,32 +17,28 @@ pub mod password;
 pub mod profile;
 pub mod register;
 pub mod reset;
-pub mod service;
 pub mod sessions;
 pub mod verification;
 pub mod views;
 
 use std::sync::Arc;
 
-use axum::Extension;
 use coffer_core::auth::AuthService;
-use coffer_core::http::RouteGroup;
+use coffer_core::http::{FunctionGroup, RouteGroup, ServiceCell};
 use utoipa_axum::routes;
 
-pub use service::{Auth, AuthHandle};
-
-/// This function's routes; the [`AuthService`] is built on the first request that needs it and
-/// kept for the life of the process (one per cold start on Lambda).
-pub fn routes() -> RouteGroup {
-    routes_with(AuthHandle::default())
+/// This function: its routes, with the [`AuthService`] built once per process (at cold start on
+/// Lambda) by the shared group-service mechanism.
+pub fn group() -> FunctionGroup {
+    FunctionGroup::new(routes()).with_service::<AuthService>()
 }
 
 /// The routes over a service built by the caller (tests and benches reach into it).
-pub fn routes_with_service(service: Arc<AuthService>) -> RouteGroup {
-    routes_with(AuthHandle::ready(service))
+pub fn group_with_service(service: Arc<AuthService>) -> FunctionGroup {
+    FunctionGroup::new(routes()).with_cell(ServiceCell::ready(service))
 }
 
-fn routes_with(handle: AuthHandle) -> RouteGroup {
+fn routes() -> RouteGroup {
     RouteGroup::new()
         .routes(routes!(register::register))
         .routes(routes!(login::login))
@@ -56,5 +52,4 @@ fn routes_with(handle: AuthHandle) -> RouteGroup {
         .routes(routes!(verification::confirm_verification))
         .routes(routes!(reset::request_reset))
         .routes(routes!(reset::confirm_reset))
-        .route_layer(Extension(handle))
 }

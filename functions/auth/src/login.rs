@@ -4,20 +4,19 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use coffer_core::audit::RequestOrigin;
-use coffer_core::auth::{ClientKind, Email, ExposeSecret, Limited, SecretString};
-use coffer_core::http::{ApiError, BoundedJson, Caller, Problem};
+use coffer_core::auth::{AuthService, ClientKind, Email, ExposeSecret, Limited, SecretString};
+use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::Auth;
 use crate::views::{RateLimitHeaders, SessionCookie, UserView};
 
 /// What kind of client the session is for.
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LoginClient {
-    /// 30 days, and the `coffer_session` cookie is set.
+    /// 30 days, and the `__Host-coffer_session` cookie is set.
     #[default]
     Web,
     /// 90 days, no cookie.
@@ -52,8 +51,8 @@ pub struct LoginResponse {
 #[utoipa::path(post, path = "/v1/auth/login", tag = "identity",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "A new session; `web` logins also set the `coffer_session` cookie", body = LoginResponse, headers(
-            ("set-cookie" = String, description = "`coffer_session=...; HttpOnly; Secure; SameSite=Lax` (web only)"),
+        (status = 200, description = "A new session; `web` logins also set the `__Host-coffer_session` cookie", body = LoginResponse, headers(
+            ("set-cookie" = String, description = "`__Host-coffer_session=...; Path=/; HttpOnly; Secure; SameSite=Lax` (web only)"),
             ("x-ratelimit-limit" = u32, description = "Login attempts allowed per IP per hour"),
             ("x-ratelimit-remaining" = u32, description = "Attempts left in the window"),
             ("x-ratelimit-reset" = u64, description = "Seconds until the window resets"),
@@ -63,7 +62,7 @@ pub struct LoginResponse {
         (status = 429, description = "Too many attempts from this IP, or the account is locked after failed logins (`retry-after`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<LoginRequest>,
 ) -> Response {
@@ -101,11 +100,11 @@ pub async fn login(
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "identity",
     security(("session" = []), ("session_cookie" = [])),
     responses(
-        (status = 204, description = "The session is gone", headers(("set-cookie" = String, description = "Clears `coffer_session`"))),
+        (status = 204, description = "The session is gone", headers(("set-cookie" = String, description = "Clears `__Host-coffer_session`"))),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn logout(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     caller: Caller,
     origin: RequestOrigin,
 ) -> Result<Response, ApiError> {

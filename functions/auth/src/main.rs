@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    coffer_core::http::lambda::serve(coffer_function_auth::routes()).await
+    coffer_core::http::lambda::serve(coffer_function_auth::group()).await
 }

@@ -2,12 +2,10 @@
 
 use axum::http::StatusCode;
 use coffer_core::audit::RequestOrigin;
-use coffer_core::auth::SecretString;
-use coffer_core::http::{ApiError, BoundedJson, Caller, Problem};
+use coffer_core::auth::{AuthService, SecretString};
+use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
 use serde::Deserialize;
 use utoipa::ToSchema;
-
-use crate::Auth;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,7 +30,7 @@ pub struct ChangePasswordRequest {
         (status = 429, description = "The account is locked after failed attempts (`retry-after`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn change_password(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     caller: Caller,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<ChangePasswordRequest>,

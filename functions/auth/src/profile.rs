@@ -2,12 +2,11 @@
 
 use axum::Json;
 use coffer_core::audit::RequestOrigin;
-use coffer_core::auth::{DisplayName, ProfileUpdate};
-use coffer_core::http::{ApiError, BoundedJson, Caller, Problem};
+use coffer_core::auth::{AuthService, DisplayName, ProfileUpdate};
+use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
-use crate::Auth;
 use crate::views::UserView;
 
 /// The caller's profile.
@@ -17,7 +16,10 @@ use crate::views::UserView;
         (status = 200, description = "The caller's profile", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn me(Auth(auth): Auth, caller: Caller) -> Result<Json<UserView>, ApiError> {
+pub async fn me(
+    Service(auth): Service<AuthService>,
+    caller: Caller,
+) -> Result<Json<UserView>, ApiError> {
     let profile = auth.profile(&caller.user_id).await?;
     Ok(Json(UserView::from(&profile)))
 }
@@ -50,7 +52,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
         (status = 422, description = "A bad name or an unknown field", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_me(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     caller: Caller,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<UpdateProfileRequest>,

@@ -4,12 +4,11 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use coffer_core::audit::RequestOrigin;
-use coffer_core::auth::{DisplayName, Email, Limited, Registration, SecretString};
-use coffer_core::http::{ApiError, BoundedJson, Problem};
+use coffer_core::auth::{AuthService, DisplayName, Email, Limited, Registration, SecretString};
+use coffer_core::http::{ApiError, BoundedJson, Problem, Service};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::Auth;
 use crate::views::{RateLimitHeaders, UserEnvelope, UserView};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -41,7 +40,7 @@ pub struct RegisterRequest {
         (status = 429, description = "Too many registrations from this IP today (`retry-after`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<RegisterRequest>,
 ) -> Response {

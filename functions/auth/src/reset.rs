@@ -2,12 +2,10 @@
 
 use axum::http::StatusCode;
 use coffer_core::audit::RequestOrigin;
-use coffer_core::auth::{Email, SecretString};
-use coffer_core::http::{ApiError, BoundedJson, Problem};
+use coffer_core::auth::{AuthService, Email, SecretString};
+use coffer_core::http::{ApiError, BoundedJson, Problem, Service};
 use serde::Deserialize;
 use utoipa::ToSchema;
-
-use crate::Auth;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +23,7 @@ pub struct ResetRequest {
         (status = 422, description = "A malformed email or an unknown field", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn request_reset(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -52,7 +50,7 @@ pub struct ResetConfirmRequest {
         (status = 422, description = "A weak new password or an unknown field", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn confirm_reset(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<ResetConfirmRequest>,
 ) -> Result<StatusCode, ApiError> {

@@ -5,10 +5,9 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use coffer_core::audit::RequestOrigin;
-use coffer_core::auth::SessionId;
-use coffer_core::http::{ApiError, Caller, Problem};
+use coffer_core::auth::{AuthService, SessionId};
+use coffer_core::http::{ApiError, Caller, Problem, Service};
 
-use crate::Auth;
 use crate::views::{SessionCookie, SessionPage, SessionView};
 
 /// The caller's live sessions, oldest first; `current` marks the one the request came with.
@@ -19,7 +18,7 @@ use crate::views::{SessionCookie, SessionPage, SessionView};
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_sessions(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     caller: Caller,
 ) -> Result<Json<SessionPage>, ApiError> {
     let sessions = auth.list_sessions(&caller.user_id).await?;
@@ -45,7 +44,7 @@ pub async fn list_sessions(
         (status = 404, description = "The caller has no such session", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn revoke_session(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     caller: Caller,
     origin: RequestOrigin,
     Path(id): Path<String>,

@@ -2,12 +2,10 @@
 
 use axum::http::StatusCode;
 use coffer_core::audit::RequestOrigin;
-use coffer_core::auth::SecretString;
-use coffer_core::http::{ApiError, BoundedJson, Caller, Problem};
+use coffer_core::auth::{AuthService, SecretString};
+use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
 use serde::Deserialize;
 use utoipa::ToSchema;
-
-use crate::Auth;
 
 /// Sends the caller a single-use verification code (valid 24 hours) through the outbox.
 #[utoipa::path(post, path = "/v1/auth/email/verify/request", tag = "identity",
@@ -19,7 +17,7 @@ use crate::Auth;
         (status = 429, description = "Too many requests this hour (`retry-after`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn request_verification(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     caller: Caller,
     origin: RequestOrigin,
 ) -> Result<StatusCode, ApiError> {
@@ -45,7 +43,7 @@ pub struct TokenRequest {
         (status = 422, description = "A missing or unknown field", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn confirm_verification(
-    Auth(auth): Auth,
+    Service(auth): Service<AuthService>,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<TokenRequest>,
 ) -> Result<StatusCode, ApiError> {

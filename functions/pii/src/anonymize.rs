@@ -1,7 +1,7 @@
 use axum::Json;
-use axum::extract::State;
 use coffer_core::audit::RequestOrigin;
-use coffer_core::http::{ApiError, AppState, BoundedJson, Caller, Problem};
+use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
+use coffer_core::ids::OrgId;
 use coffer_core::pii::engine::{Change, Operators, Restored};
 use coffer_core::pii::{PiiInput, PiiOutput, PiiService};
 use serde::{Deserialize, Serialize};
@@ -14,9 +14,14 @@ pub struct AnonymizeRequest {
     text: Option<String>,
     #[schema(value_type = Option<Object>)]
     record: Option<Value>,
+    /// The org whose keys `hash` and `tokenize` use (required for them; the caller must be a
+    /// member). Values hashed or tokenized in one org mean nothing in another.
+    #[schema(value_type = Option<String>, example = "org_01jd5zq7x3m4k8r2v6n9p0t1wy")]
+    org_id: Option<OrgId>,
     /// Per entity type, or `default`: `redact`, `mask` (`masking_char`, `keep_last`), `replace`
     /// (`new_value`, `pseudonym`), `hash` or `tokenize`. The default operator is `replace`.
-    /// `hash` and `tokenize` need an authenticated caller.
+    /// `hash` and `tokenize` need an authenticated member of `org_id`; tokens look like
+    /// `<tok:EMAIL:v1:...>`, naming the org's key version that made them.
     #[serde(default)]
     operators: Operators,
 }
@@ -35,6 +40,9 @@ pub struct AnonymizeResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeanonymizeRequest {
+    /// The org whose tokens to reverse; the caller must be its `owner` or `admin`.
+    #[schema(value_type = String, example = "org_01jd5zq7x3m4k8r2v6n9p0t1wy")]
+    org_id: OrgId,
     text: Option<String>,
     #[schema(value_type = Option<Object>)]
     record: Option<Value>,
@@ -48,7 +56,8 @@ pub struct DeanonymizeResponse {
     #[schema(value_type = Option<Object>)]
     record: Option<Value>,
     restored: Vec<Restored>,
-    /// Tokens that looked like Coffer's but did not open under this deployment's key.
+    /// Tokens that looked like Coffer's but did not open under this org's keys (another org's,
+    /// the unversioned first format, or tampered with); they are left as they are.
     failed: usize,
 }
 
@@ -63,25 +72,27 @@ fn split(output: PiiOutput) -> (Option<String>, Option<Value>) {
 #[utoipa::path(post, path = "/v1/anonymize", tag = "pii", request_body = AnonymizeRequest,
     responses(
         (status = 200, body = AnonymizeResponse),
-        (status = 401, description = "`hash` or `tokenize` without a session", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`hash` or `tokenize` (or an `org_id`) without a session", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The caller is not a member of `org_id` (or it does not exist)", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of text and record, or a bad operator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of text and record, a bad operator, or `hash`/`tokenize` without `org_id`", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("session" = [])))]
 pub async fn anonymize(
-    State(state): State<AppState>,
+    Service(pii): Service<PiiService>,
     caller: Result<Caller, ApiError>,
     BoundedJson(request): BoundedJson<AnonymizeRequest>,
 ) -> Result<Json<AnonymizeResponse>, ApiError> {
     let input = PiiInput::from_parts(request.text, request.record)?;
-    let caller = caller.ok();
-    let (output, changes) = PiiService::new(&state.ports)
-        .anonymize(
-            input,
-            request.operators,
-            caller.as_ref().map(|c| &c.user_id),
+    let principal = caller.ok().map(|caller| caller.principal());
+    let at = pii
+        .authorize_anonymize(
+            principal.as_ref(),
+            request.org_id.as_ref(),
+            &request.operators,
         )
         .await?;
+    let (output, changes) = pii.anonymize(input, request.operators, at.as_ref()).await?;
     let (text, record) = split(output);
     Ok(Json(AnonymizeResponse {
         text,
@@ -90,24 +101,28 @@ pub async fn anonymize(
     }))
 }
 
-/// Reverses the tokens that `tokenize` made; audited.
+/// Reverses the org's tokens that `tokenize` made; owners and admins only; audited in the org.
 #[utoipa::path(post, path = "/v1/deanonymize", tag = "pii", request_body = DeanonymizeRequest,
     responses(
         (status = 200, body = DeanonymizeResponse),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A member of the org who is not an owner or admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The caller is not a member of `org_id` (or it does not exist)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]
 pub async fn deanonymize(
-    State(state): State<AppState>,
+    Service(pii): Service<PiiService>,
     caller: Caller,
     origin: RequestOrigin,
     BoundedJson(request): BoundedJson<DeanonymizeRequest>,
 ) -> Result<Json<DeanonymizeResponse>, ApiError> {
-    let input = PiiInput::from_parts(request.text, request.record)?;
-    let (output, restored, failed) = PiiService::new(&state.ports)
-        .deanonymize(input, &caller.user_id, &origin)
+    let at = pii
+        .authorize_deanonymize(&caller.principal(), &request.org_id)
         .await?;
+    let input = PiiInput::from_parts(request.text, request.record)?;
+    let (output, restored, failed) = pii.deanonymize(input, &at, &origin).await?;
     let (text, record) = split(output);
     Ok(Json(DeanonymizeResponse {
         text,

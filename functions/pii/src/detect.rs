@@ -1,6 +1,5 @@
 use axum::Json;
-use axum::extract::State;
-use coffer_core::http::{ApiError, AppState, BoundedJson, Problem};
+use coffer_core::http::{ApiError, BoundedJson, Problem, Service};
 use coffer_core::pii::engine::{DetectOptions, Entity, EntityType};
 use coffer_core::pii::{PiiInput, PiiService};
 use serde::{Deserialize, Serialize};
@@ -35,7 +34,7 @@ pub struct DetectResponse {
         (status = 422, description = "Neither or both of text and record", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn detect(
-    State(state): State<AppState>,
+    Service(pii): Service<PiiService>,
     BoundedJson(request): BoundedJson<DetectRequest>,
 ) -> Result<Json<DetectResponse>, ApiError> {
     let input = PiiInput::from_parts(request.text, request.record)?;
@@ -44,6 +43,6 @@ pub async fn detect(
         options.min_score = min_score;
     }
     options.types = request.types;
-    let entities = PiiService::new(&state.ports).detect(input, options).await?;
+    let entities = pii.detect(input, options).await?;
     Ok(Json(DetectResponse { entities }))
 }

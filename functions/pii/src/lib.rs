@@ -1,18 +1,24 @@
 //! The `pii` function: PII detection, anonymization, token reversal and schema validation.
-//! Handlers only translate HTTP to `coffer_core::pii::PiiService` and back.
+//! Handlers only translate HTTP to `coffer_core::pii::PiiService` (built once per process) and
+//! back; the service asks the access gate about the org a request names.
 
 mod anonymize;
 mod detect;
 mod validate;
 
-use coffer_core::http::RouteGroup;
+use coffer_core::http::{FunctionGroup, RouteGroup};
+use coffer_core::pii::PiiService;
 use utoipa_axum::routes;
 
-/// This function's routes (health and the OpenAPI document are added by `coffer_core::http::app`).
-pub fn routes() -> RouteGroup {
-    RouteGroup::new()
-        .routes(routes!(detect::detect))
-        .routes(routes!(anonymize::anonymize))
-        .routes(routes!(anonymize::deanonymize))
-        .routes(routes!(validate::validate))
+/// This function's routes and their service (health and the OpenAPI document are added by
+/// `coffer_core::http::app`).
+pub fn group() -> FunctionGroup {
+    FunctionGroup::new(
+        RouteGroup::new()
+            .routes(routes!(detect::detect))
+            .routes(routes!(anonymize::anonymize))
+            .routes(routes!(anonymize::deanonymize))
+            .routes(routes!(validate::validate)),
+    )
+    .with_service::<PiiService>()
 }

@@ -1,6 +1,5 @@
 use axum::Json;
-use axum::extract::State;
-use coffer_core::http::{ApiError, AppState, BoundedJson, Problem};
+use coffer_core::http::{ApiError, BoundedJson, Problem, Service};
 use coffer_core::pii::PiiService;
 use coffer_core::pii::engine::ValidationReport;
 use serde::Deserialize;
@@ -27,10 +26,10 @@ pub struct ValidateRequest {
         (status = 422, description = "An invalid schema, or neither/both of schema and dataset_id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn validate(
-    State(state): State<AppState>,
+    Service(pii): Service<PiiService>,
     BoundedJson(request): BoundedJson<ValidateRequest>,
 ) -> Result<Json<ValidationReport>, ApiError> {
-    let report = PiiService::new(&state.ports)
+    let report = pii
         .validate(request.schema, request.dataset_id, request.records)
         .await?;
     Ok(Json(report))

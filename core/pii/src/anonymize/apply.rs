@@ -170,7 +170,7 @@ impl<'a> Rewriter<'a> {
             }
             Operator::Tokenize => {
                 let keys = self.keys.ok_or(PiiError::MissingKeys("tokenize"))?;
-                token::write_token(keys.token(), t, value, out)?;
+                token::write_token(keys, t, value, out)?;
             }
         }
         Ok(())
@@ -319,7 +319,7 @@ mod tests {
             anonymize_text("a@b.c", &es, &Operators::all(Operator::Tokenize), None),
             Err(PiiError::MissingKeys("tokenize"))
         );
-        let keys = PiiKeys::new([3; 32], [4; 64]);
+        let keys = PiiKeys::new(1, [3; 32], [4; 64]);
         let out =
             anonymize_text("a@b.c", &es, &Operators::all(Operator::Hash), Some(&keys)).unwrap();
         assert_eq!(out.text, hash_hex(&[3; 32], b"a@b.c"));

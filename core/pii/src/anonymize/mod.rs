@@ -1,7 +1,7 @@
 //! Anonymization: replace what the detector found, per entity type, with `redact`, `mask`,
 //! `replace`, `hash` (HMAC-SHA256 under the organization's key) or `tokenize` (deterministic
-//! AES-SIV, reversible by [`deanonymize_text`]/[`deanonymize_record`]). The result lists what
-//! changed, never the original values.
+//! AES-SIV, reversible by [`deanonymize_text`]/[`deanonymize_record`], each token naming the
+//! key version that made it). The result lists what changed, never the original values.
 
 mod apply;
 mod keys;
@@ -10,7 +10,7 @@ mod record;
 mod token;
 
 pub use apply::{AnonymizedText, Change, anonymize_text};
-pub use keys::PiiKeys;
+pub use keys::{KeyLookup, PiiKeys};
 pub use operators::{Operator, OperatorKind, OperatorTarget, Operators};
 pub use record::{AnonymizedRecord, DeanonymizedRecord, anonymize_record, deanonymize_record};
 pub use token::{DeanonymizedText, Restored, deanonymize_text};

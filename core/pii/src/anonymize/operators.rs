@@ -39,7 +39,8 @@ pub enum Operator {
     /// HMAC-SHA256 of the value under the organization's key, in hex: equal values stay
     /// joinable, but nobody without the key can test a guess.
     Hash,
-    /// A deterministic, reversible token `<tok:TYPE:...>` (AES-SIV under the organization's key).
+    /// A deterministic, reversible token `<tok:TYPE:v<version>:...>` (AES-SIV under the
+    /// organization's key of that version).
     Tokenize,
 }
 
@@ -149,6 +150,14 @@ impl Operators {
             .get(&OperatorTarget::Type(t))
             .or_else(|| self.0.get(&OperatorTarget::Default))
             .unwrap_or(&FALLBACK)
+    }
+
+    /// Whether any operator is keyed (`hash`, `tokenize`): then the caller must supply
+    /// [`crate::PiiKeys`].
+    pub fn needs_keys(&self) -> bool {
+        self.0
+            .values()
+            .any(|op| matches!(op, Operator::Hash | Operator::Tokenize))
     }
 
     /// Refuses options that cannot work, before any value is touched.

@@ -2,16 +2,14 @@
 
 use std::collections::HashMap;
 
-use aes_siv::KeyInit;
-use aes_siv::siv::Aes256Siv;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::apply::{Change, Rewriter};
-use super::keys::PiiKeys;
+use super::keys::{KeyLookup, PiiKeys};
 use super::operators::Operators;
-use super::token::{Restored, restore_into};
+use super::token::{Opener, Restored, restore_into};
 use crate::detect::record::{push_index, push_key, spend};
 use crate::{Entity, MAX_DEPTH, MAX_INPUT_BYTES, PiiError};
 
@@ -28,12 +26,13 @@ pub struct AnonymizedRecord {
 /// A record with its tokens put back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DeanonymizedRecord {
-    /// The record with every token this organization's key opens replaced by its value.
+    /// The record with every token this organization's keys open replaced by its value.
     #[schema(value_type = Object)]
     pub record: Value,
     /// What was restored, with each field's path.
     pub restored: Vec<Restored>,
-    /// Tokens left as they are: another key's, or tampered with.
+    /// Tokens left as they are: another organization's, a key version the caller did not
+    /// supply, the unversioned first format, or tampered with.
     pub failed: usize,
 }
 
@@ -86,9 +85,12 @@ pub fn anonymize_record(
     })
 }
 
-/// Puts back every token in every string of `record` that `keys` can open.
-pub fn deanonymize_record(record: &Value, keys: &PiiKeys) -> Result<DeanonymizedRecord, PiiError> {
-    let mut siv = Aes256Siv::new_from_slice(keys.token()).map_err(|_| PiiError::Crypto)?;
+/// Puts back every token in every string of `record` whose key version `keys` has and opens.
+pub fn deanonymize_record<K: KeyLookup + ?Sized>(
+    record: &Value,
+    keys: &K,
+) -> Result<DeanonymizedRecord, PiiError> {
+    let mut opener = Opener::new(keys);
     let mut out = record.clone();
     let mut restored = Vec::new();
     let mut failed = 0;
@@ -99,7 +101,7 @@ pub fn deanonymize_record(record: &Value, keys: &PiiKeys) -> Result<Deanonymized
             let mut new = String::with_capacity(s.len());
             restore_into(
                 s,
-                &mut siv,
+                &mut opener,
                 Some(path),
                 &mut new,
                 &mut restored,
@@ -212,7 +214,7 @@ mod tests {
 
     #[test]
     fn tokenized_records_round_trip() {
-        let keys = PiiKeys::new([1; 32], [2; 64]);
+        let keys = PiiKeys::new(1, [1; 32], [2; 64]);
         let rec = json!({"contact": {"email": "ann@example.com", "note": "call 774-999-7629"}});
         let det = Detector::shared();
         let out = det

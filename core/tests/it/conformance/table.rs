@@ -525,14 +525,20 @@ async fn bounded_adds_create_counters_keep_other_attributes_and_refuse_to_leave_
         matches!(err, StoreError::TransactionFailed { ref failed } if failed == &[1]),
         "{err:?}"
     );
-    assert_eq!(b.table.get(&Key::new(b.k("org"), "VAULT#3")).await.unwrap(), None);
+    assert_eq!(
+        b.table.get(&Key::new(b.k("org"), "VAULT#3")).await.unwrap(),
+        None
+    );
     // The floor: the last owner cannot go.
     let err = b
         .table
         .transact(vec![add(&key, "owners", -1, Bounds::at_least(1))])
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::TransactionFailed { .. }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::TransactionFailed { .. }),
+        "{err:?}"
+    );
     // A floor that an absent attribute breaks.
     let other = Key::new(b.k("org"), "OTHER");
     let err = b
@@ -540,7 +546,10 @@ async fn bounded_adds_create_counters_keep_other_attributes_and_refuse_to_leave_
         .transact(vec![add(&other, "owners", -1, Bounds::at_least(0))])
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::TransactionFailed { .. }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::TransactionFailed { .. }),
+        "{err:?}"
+    );
     b.table
         .transact(vec![add(&key, "vaults", -1, Bounds::at_least(0))])
         .await

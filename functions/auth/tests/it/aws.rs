@@ -289,7 +289,9 @@ fn message() -> coffer_core::auth::OutboxMessage {
     let now = time::OffsetDateTime::now_utc();
     coffer_core::auth::OutboxMessage {
         id: "msg_test".into(),
-        user_id: coffer_core::auth::UserId::generate(now).unwrap(),
+        recipient: coffer_core::auth::UserId::generate(now)
+            .unwrap()
+            .to_string(),
         to: coffer_core::auth::Email::parse("someone@example.com").unwrap(),
         kind: coffer_core::auth::outbox::MessageKind::VerifyEmail,
         subject: "Verify".into(),

@@ -38,7 +38,7 @@ async fn a_web_login_answers_a_session_and_sets_a_secure_http_only_cookie_for_30
     assert_eq!((expires - app.clock_now()).whole_days(), 30);
     let cookie = reply.header("set-cookie").unwrap();
     assert!(
-        cookie.starts_with(&format!("coffer_session={token};")),
+        cookie.starts_with(&format!("__Host-coffer_session={token};")),
         "{cookie}"
     );
     for attribute in [
@@ -50,6 +50,10 @@ async fn a_web_login_answers_a_session_and_sets_a_secure_http_only_cookie_for_30
     ] {
         assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
     }
+    assert!(
+        !cookie.contains("Domain"),
+        "a __Host- cookie has no Domain: {cookie}"
+    );
     assert_eq!(reply.header("x-ratelimit-limit"), Some("100"));
     assert_eq!(reply.header("x-ratelimit-remaining"), Some("99"));
 }
@@ -79,7 +83,7 @@ async fn the_session_cookie_alone_authenticates_a_request() {
     let request = Request::get("/v1/auth/me")
         .header(
             header::COOKIE,
-            format!("theme=dark; coffer_session={}", account.token),
+            format!("theme=dark; __Host-coffer_session={}", account.token),
         )
         .body(Body::empty())
         .unwrap();
@@ -331,7 +335,7 @@ async fn logout_ends_the_session_and_clears_the_cookie() {
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     let cookie = reply.header("set-cookie").unwrap();
     assert!(
-        cookie.starts_with("coffer_session=;") && cookie.contains("Max-Age=0"),
+        cookie.starts_with("__Host-coffer_session=;") && cookie.contains("Max-Age=0"),
         "{cookie}"
     );
     assert_eq!(

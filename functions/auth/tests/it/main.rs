@@ -136,12 +136,11 @@ fn assemble(
     clock: Arc<ManualClock>,
     dir: Option<tempfile::TempDir>,
 ) -> TestApp {
-    let service = Arc::new(
-        AuthService::new(ports.table.clone(), ports.clock.clone(), &settings.auth).unwrap(),
-    );
+    let service =
+        Arc::new(AuthService::new(ports.table.clone(), ports.clock.clone(), &settings).unwrap());
     let table = ports.table.clone();
     let router = app(
-        vec![coffer_function_auth::routes_with_service(service.clone())],
+        vec![coffer_function_auth::group_with_service(service.clone())],
         AppState::new(settings.clone(), ports),
     );
     TestApp {

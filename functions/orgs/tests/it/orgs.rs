@@ -117,3 +117,56 @@ async fn a_user_cannot_belong_to_more_orgs_than_the_setting_allows() {
     assert_eq!(third.code(), 403, "{}", third.body);
     assert_eq!(third.body["type"], "/problems/tier-limit");
 }
+
+#[tokio::test]
+async fn the_cleanup_purges_a_deleted_org_and_gives_its_members_their_places_back() {
+    use coffer_core::store::{Query, schema};
+    let app = coffer_testkit::TestApp::embedded_with(
+        vec![coffer_function_auth::group(), coffer_function_orgs::group()],
+        |settings| settings.orgs.max_orgs_per_user = 1,
+    );
+    let w = app.org_with_every_role().await;
+    let vaults = format!("/v1/orgs/{}/vaults", w.id);
+    app.post(&vaults, json!({"name": "v"}), Some(&w.owner.token))
+        .await;
+    app.post(
+        &format!("/v1/orgs/{}/members", w.id),
+        json!({"email": "pending@example.com", "role": "member"}),
+        Some(&w.owner.token),
+    )
+    .await;
+    // At the limit of one org each, the admin cannot make another.
+    let refused = app
+        .post("/v1/orgs", json!({"name": "second"}), Some(&w.admin.token))
+        .await;
+    assert_eq!(refused.code(), 403);
+
+    let deleted = app
+        .delete(&format!("/v1/orgs/{}", w.id), Some(&w.owner.token))
+        .await;
+    assert_eq!(deleted.code(), 204);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let report = coffer_core::cleanup::run(&app.state.ports, deadline, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.purged_orgs, 1);
+    assert!(!report.out_of_time);
+    let org = coffer_core::ids::OrgId::parse(&w.id).unwrap();
+    let left = app
+        .state
+        .ports
+        .table
+        .query(&Query::partition(schema::org_partition(&org)))
+        .await
+        .unwrap();
+    assert!(left.items.is_empty(), "{:?}", left.items);
+    // Run twice: nothing more to do, and no count goes below what it should.
+    let again = coffer_core::cleanup::run(&app.state.ports, deadline, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(again.purged_orgs, 0);
+    let made = app
+        .post("/v1/orgs", json!({"name": "second"}), Some(&w.admin.token))
+        .await;
+    assert_eq!(made.code(), 201, "{}", made.body);
+}

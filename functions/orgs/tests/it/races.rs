@@ -38,16 +38,8 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner(app: TestApp) {
     let members = format!("/v1/orgs/{org}/members");
     let (member_b, member_a) = (format!("{members}/{}", b.id), format!("{members}/{}", a.id));
     let (ab, ba) = tokio::join!(
-        app.patch(
-            &member_b,
-            json!({"role": "admin"}),
-            Some(&a.token)
-        ),
-        app.patch(
-            &member_a,
-            json!({"role": "admin"}),
-            Some(&b.token)
-        ),
+        app.patch(&member_b, json!({"role": "admin"}), Some(&a.token)),
+        app.patch(&member_a, json!({"role": "admin"}), Some(&b.token)),
     );
     let codes = [ab.code(), ba.code()];
     let listed = app.get(&members, Some(&a.token)).await;

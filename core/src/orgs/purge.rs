@@ -1,0 +1,110 @@
+//! What the cleanup does for deleted orgs: removes everything an org owned, then the org.
+//! Bounded by the time it is given (it resumes on the next run) and safe to run twice at once:
+//! a member's removal and their org count move together, conditional on the membership still
+//! being there, so no count is taken down twice.
+
+use std::time::{Duration, Instant};
+
+use crate::ids::{OrgId, UserId};
+use crate::store::{Condition, Item, Query, StoreError, Table, TxOp, schema};
+
+/// Items read per page of an org's partition.
+const PAGE: usize = 100;
+
+/// Orgs and items removed by one pass.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub orgs: usize,
+    pub items: usize,
+    pub out_of_time: bool,
+}
+
+/// Purges soft-deleted orgs until none is left or `deadline` is `margin` away.
+pub async fn purge_deleted_orgs(
+    table: &dyn Table,
+    deadline: Instant,
+    margin: Duration,
+) -> Result<Purged, StoreError> {
+    let mut purged = Purged::default();
+    let out_of_time = || Instant::now() + margin >= deadline;
+    let deleted = table
+        .query(&Query::gsi1(schema::DELETED_ORGS).limit(PAGE))
+        .await?;
+    for org_item in &deleted.items {
+        let Some(org) = org_item
+            .attrs
+            .get("id")
+            .and_then(|v| v.as_str())
+            .and_then(OrgId::parse)
+        else {
+            continue;
+        };
+        loop {
+            if out_of_time() {
+                purged.out_of_time = true;
+                return Ok(purged);
+            }
+            let page = table
+                .query(&Query::partition(schema::org_partition(&org)).limit(PAGE))
+                .await?;
+            let owned: Vec<&Item> = page
+                .items
+                .iter()
+                .filter(|item| item.key != schema::org(&org))
+                .collect();
+            if owned.is_empty() {
+                table.delete(&schema::org(&org), Condition::None).await?;
+                purged.orgs += 1;
+                break;
+            }
+            for item in owned {
+                match removal(&org, item) {
+                    ops if ops.len() == 1 => {
+                        if let Some(TxOp::Delete { key, condition }) = ops.first() {
+                            table.delete(key, *condition).await?;
+                        }
+                    }
+                    ops => match table.transact(ops).await {
+                        Ok(()) => {}
+                        // Another run removed it first.
+                        Err(StoreError::TransactionFailed { .. } | StoreError::Conflict) => {}
+                        Err(other) => return Err(other),
+                    },
+                }
+                purged.items += 1;
+            }
+        }
+    }
+    Ok(purged)
+}
+
+/// The writes that remove one item an org owned (and what hangs on it elsewhere).
+fn removal(org: &OrgId, item: &Item) -> Vec<TxOp> {
+    let delete = |key, condition| TxOp::Delete { key, condition };
+    let text = |name: &str| item.attrs.get(name).and_then(|v| v.as_str());
+    if item.key.sk.starts_with(schema::ORG_MEMBERS_PREFIX)
+        && let Some(user) = text("user_id").and_then(UserId::parse)
+    {
+        return vec![
+            delete(schema::org_member(org, &user), Condition::MustExist),
+            TxOp::Add {
+                key: schema::user_counters(&user),
+                attribute: "orgs",
+                by: -1,
+                bounds: crate::store::Bounds::NONE,
+            },
+        ];
+    }
+    if item.key.sk.starts_with(schema::ORG_INVITATIONS_PREFIX)
+        && let Some(email) = text("email").and_then(|e| crate::auth::Email::parse(e).ok())
+    {
+        return vec![
+            delete(item.key.clone(), Condition::MustExist),
+            delete(
+                schema::invitation_claim(&email.digest(), org),
+                Condition::None,
+            ),
+        ];
+    }
+    vec![delete(item.key.clone(), Condition::None)]
+}
