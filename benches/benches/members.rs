@@ -4,6 +4,9 @@
 //!
 //! `cargo bench -p coffer-benches --bench members`
 
+// Setup failures should stop the bench loudly; nothing here runs in production.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::hint::black_box;
 use std::time::Instant;
 
