@@ -187,10 +187,13 @@ fn query_sql(query: &Query) -> Result<(String, Vec<rusqlite::types::Value>), Sto
     match &query.range {
         SortRange::All => {}
         SortRange::Prefix(prefix) => {
-            sql.push_str(&format!(
-                " AND {sk_col} >= ?{n} AND substr({sk_col}, 1, length(?{n})) = ?{n}",
-                n = args.len() + 1
-            ));
+            // An ascending page after a cursor starts at the cursor: give SQLite that one lower
+            // bound (with two, it may seek to the prefix and filter its way to the cursor).
+            let n = args.len() + 1;
+            if query.cursor.is_none() || query.descending {
+                sql.push_str(&format!(" AND {sk_col} >= ?{n}"));
+            }
+            sql.push_str(&format!(" AND substr({sk_col}, 1, length(?{n})) = ?{n}"));
             args.push(V::Text(prefix.clone()));
         }
         SortRange::Between(from, to) => {
