@@ -62,23 +62,59 @@ impl TestApp {
 
     /// The same, with settings changed first.
     pub fn embedded_with(groups: Vec<FunctionGroup>, change: impl FnOnce(&mut Settings)) -> Self {
+        Self::embedded_built(change, |_, _| groups)
+    }
+
+    /// The embedded backend, with settings changed first and groups built from the settings
+    /// and ports (for tests that hold the group's service themselves).
+    pub fn embedded_built(
+        change: impl FnOnce(&mut Settings),
+        groups: impl FnOnce(&Settings, &Ports) -> Vec<FunctionGroup>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = test_settings(Settings::embedded(dir.path()));
         change(&mut settings);
         let clock = ManualClock::starting_now();
         let ports = Ports::embedded(&settings, clock.clone() as Arc<dyn Clock>).unwrap();
+        let groups = groups(&settings, &ports);
         Self::assemble(groups, settings, ports, clock, Some(dir))
     }
 
     /// `groups` over DynamoDB, S3 and KMS on the emulator.
     pub async fn on_moto(groups: Vec<FunctionGroup>) -> Self {
-        let settings = test_settings(moto_settings());
+        Self::on_moto_built(|_| {}, |_, _| groups).await
+    }
+
+    /// The emulator, with settings changed first and groups built from the settings and ports.
+    pub async fn on_moto_built(
+        change: impl FnOnce(&mut Settings),
+        groups: impl FnOnce(&Settings, &Ports) -> Vec<FunctionGroup>,
+    ) -> Self {
+        let mut settings = test_settings(moto_settings());
+        change(&mut settings);
         coffer_core::aws::bootstrap(&settings)
             .await
             .expect("bootstrap the emulator");
         let clock = ManualClock::starting_now();
         let ports = Ports::aws(&settings, clock.clone() as Arc<dyn Clock>).await;
+        let groups = groups(&settings, &ports);
         Self::assemble(groups, settings, ports, clock, None)
+    }
+
+    /// Another app on the same embedded store and clock (other settings, as another build or
+    /// another function would be), from the same client IP.
+    pub fn sibling(
+        &self,
+        change: impl FnOnce(&mut Settings),
+        groups: impl FnOnce(&Settings, &Ports) -> Vec<FunctionGroup>,
+    ) -> Self {
+        let mut settings = (*self.state.settings).clone();
+        change(&mut settings);
+        let ports = Ports::embedded(&settings, self.clock.clone() as Arc<dyn Clock>).unwrap();
+        let groups = groups(&settings, &ports);
+        let mut app = Self::assemble(groups, settings, ports, self.clock.clone(), None);
+        app.ip = self.ip;
+        app
     }
 
     fn assemble(

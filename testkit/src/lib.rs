@@ -14,6 +14,6 @@ mod app;
 mod fixtures;
 mod reply;
 
-pub use app::TestApp;
+pub use app::{TestApp, json_request, moto_settings};
 pub use fixtures::{OrgWithRoles, User, random_ip, strong_password, unique_email};
 pub use reply::Reply;

@@ -20,6 +20,15 @@ impl Reply {
         self.status.as_u16()
     }
 
+    /// The body without its `request_id`, to compare two problem documents.
+    pub fn body_without_request_id(&self) -> Value {
+        let mut body = self.body.clone();
+        if let Some(object) = body.as_object_mut() {
+            object.remove("request_id");
+        }
+        body
+    }
+
     /// A string field of the body, for ids handed from one call to the next.
     pub fn text(&self, pointer: &str) -> String {
         self.body
