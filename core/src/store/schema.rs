@@ -46,6 +46,13 @@ pub const LAYOUT: &[ItemKind] = &[
         what: "orgs: how many orgs the user belongs to (bounded by a conditional add)",
     },
     ItemKind {
+        name: "session slot",
+        pk: "USER#<usr>",
+        sk: "SESSIONSLOT#<slot>",
+        gsi1: None,
+        what: "one of a user's fixed number of session places: which session holds it (the cap, enforced in the login's transaction)",
+    },
+    ItemKind {
         name: "email claim",
         pk: "EMAIL#<digest(email)>",
         sk: "EMAIL",
@@ -98,7 +105,7 @@ pub const LAYOUT: &[ItemKind] = &[
         name: "outbox message",
         pk: "OUTBOX#<usr | inv>",
         sk: "MSG#<created ms>#<msg>",
-        gsi1: None,
+        gsi1: Some(("OUTBOX_PENDING#<shard>", "<created ms>#<msg>")),
         what: "a mail to send to a user or an invited address (expires with its code)",
     },
     ItemKind {
@@ -251,6 +258,17 @@ pub fn session_in_user_index(user: &UserId, created_ms: i128, session: &str) -> 
     )
 }
 
+/// One of a user's session places (`slot` counts from 0 to the cap).
+pub fn session_slot(user: &UserId, slot: usize) -> Key {
+    Key::new(
+        user_partition(user),
+        format!("{USER_SESSION_SLOTS_PREFIX}{slot:03}"),
+    )
+}
+
+/// The sort-key prefix of a user's session places.
+pub const USER_SESSION_SLOTS_PREFIX: &str = "SESSIONSLOT#";
+
 /// The sort-key prefix of a user's sessions in the index.
 pub const USER_SESSIONS_PREFIX: &str = "SESSION#";
 
@@ -280,6 +298,10 @@ pub enum RateBucket<'a> {
     ResetEmail(&'a str),
     /// Verification mails one user asked for.
     VerifyUser(&'a UserId),
+    /// Reset requests from one client IP.
+    ResetIp(&'a str),
+    /// Verification requests from one client IP.
+    VerifyIp(&'a str),
 }
 
 impl RateBucket<'_> {
@@ -290,6 +312,8 @@ impl RateBucket<'_> {
             Self::RegisterIp(ip) => format!("register-ip#{ip}"),
             Self::ResetEmail(digest) => format!("reset-email#{digest}"),
             Self::VerifyUser(user) => format!("verify-user#{user}"),
+            Self::ResetIp(ip) => format!("reset-ip#{ip}"),
+            Self::VerifyIp(ip) => format!("verify-ip#{ip}"),
         }
     }
 }
@@ -304,6 +328,22 @@ pub fn outbox_partition(recipient: &str) -> String {
 }
 
 pub const OUTBOX_MESSAGES_PREFIX: &str = "MSG#";
+
+/// Shards of the index of messages not sent yet (so no one index partition takes every mail).
+pub const OUTBOX_PENDING_SHARDS: u8 = 16;
+
+/// The index partition of one shard of unsent messages.
+pub fn outbox_pending_partition(shard: u8) -> String {
+    format!("OUTBOX_PENDING#{:02}", shard % OUTBOX_PENDING_SHARDS)
+}
+
+/// A message's place in the index of unsent messages (removed when it is sent).
+pub fn outbox_pending_index(shard: u8, created_ms: i128, message: &str) -> Key {
+    Key::new(
+        outbox_pending_partition(shard),
+        format!("{created_ms:015}#{message}"),
+    )
+}
 
 pub fn outbox_message(recipient: &str, created_ms: i128, message: &str) -> Key {
     Key::new(
@@ -336,10 +376,16 @@ pub fn audit_sort_key(sort_time: &str, event: &str) -> String {
     format!("{sort_time}#{event}")
 }
 
+/// The index partition of one actor's events in a scope (a user's own activity is
+/// `audit_actor_partition(PLATFORM_SCOPE, user)`).
+pub fn audit_actor_partition(scope: &str, actor: &str) -> String {
+    format!("AUDIT#{scope}#ACTOR#{actor}")
+}
+
 /// An event's place in the index of its actor's events.
 pub fn audit_by_actor(scope: &str, actor: &str, sort_time: &str, event: &str) -> Key {
     Key::new(
-        format!("AUDIT#{scope}#ACTOR#{actor}"),
+        audit_actor_partition(scope, actor),
         audit_sort_key(sort_time, event),
     )
 }
@@ -557,6 +603,7 @@ mod tests {
             ("user profile", user_profile(&user)),
             ("user credential", user_credential(&user)),
             ("user counters", user_counters(&user)),
+            ("session slot", session_slot(&user, 3)),
             ("email claim", email_claim(digest)),
             ("login failures", login_failures(digest, 1_700_000_000)),
             ("login lock", login_lock(digest)),
