@@ -96,7 +96,7 @@ fn fixture(runtime: &tokio::runtime::Runtime) -> Option<Fixture> {
         nanos: AtomicU64::new(0),
         calls: AtomicU64::new(0),
     });
-    let service = AuthService::new(table.clone(), clock, &settings).ok()?;
+    let service = AuthService::new(table.clone(), clock, ports.keys.clone(), &settings).ok()?;
     let email = Email::parse("ada@example.com").ok()?;
     let origin = RequestOrigin {
         ip: "203.0.113.7".parse().ok(),

@@ -1,5 +1,6 @@
 //! Configuration, read once from `COFFER_*` environment variables and validated at start.
 
+use ipnet::IpNet;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -38,9 +39,10 @@ pub struct Settings {
     /// Logs as JSON lines (on Lambda) or readable text (locally).
     pub log_json: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed (`COFFER_TRUSTED_PROXIES`, a
-    /// comma-separated list of IP addresses). Empty (the default): the client IP is the socket's
-    /// peer locally and API Gateway's `sourceIp` on Lambda, never a header the client controls.
-    pub trusted_proxies: Vec<IpAddr>,
+    /// comma-separated list of IP addresses or CIDR ranges such as `10.0.0.0/8`). Empty (the
+    /// default): the client IP is the socket's peer locally and API Gateway's `sourceIp` on
+    /// Lambda, never a header the client controls.
+    pub trusted_proxies: Vec<IpNet>,
     /// Identity: password hashing, sessions, rate limits, single-use tokens and email.
     pub auth: AuthSettings,
     /// Tenancy: how many orgs a user may belong to, how long invitations wait.
@@ -219,13 +221,16 @@ impl Settings {
                     .split(',')
                     .map(str::trim)
                     .filter(|part| !part.is_empty())
-                    .map(|part| part.parse::<IpAddr>())
+                    .map(|part| {
+                        part.parse::<IpNet>()
+                            .or_else(|_| part.parse::<IpAddr>().map(IpNet::from))
+                    })
                     .collect::<Result<_, _>>()
                     .map_err(|_| {
                         invalid(
                             "COFFER_TRUSTED_PROXIES",
                             raw,
-                            "expected comma-separated IP addresses",
+                            "expected comma-separated IP addresses or CIDR ranges",
                         )
                     })?,
             },
@@ -421,7 +426,7 @@ mod tests {
             ("COFFER_ARGON2_ITERATIONS", "3"),
             ("COFFER_ARGON2_PARALLELISM", "2"),
             ("COFFER_SES_FROM_ADDRESS", "no-reply@example.com"),
-            ("COFFER_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+            ("COFFER_TRUSTED_PROXIES", "10.0.0.1, ::1, 172.16.0.0/12"),
         ]))
         .unwrap();
         assert_eq!(s.auth.argon2_memory_kib, 65_536);
@@ -430,7 +435,11 @@ mod tests {
             s.auth.ses_from_address.as_deref(),
             Some("no-reply@example.com")
         );
-        assert_eq!(s.trusted_proxies.len(), 2);
+        assert_eq!(s.trusted_proxies.len(), 3);
+        assert!(
+            s.trusted_proxies[2].contains(&"172.20.1.2".parse::<IpAddr>().unwrap()),
+            "CIDR ranges are accepted"
+        );
         for (name, value) in [
             ("COFFER_ARGON2_MEMORY_KIB", "4"),
             ("COFFER_ARGON2_ITERATIONS", "0"),

@@ -2,9 +2,18 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use coffer_core::auth::Mailer;
+use coffer_core::auth::outbox::{MailerReport, OutboxError};
 use coffer_core::http::{AppState, FunctionGroup, app};
 use coffer_core::{Ports, Settings, SystemClock};
+
+/// How often the local mailer looks for unsent messages.
+const MAIL_POLL: Duration = Duration::from_millis(500);
+
+/// Unsent messages the local mailer takes from each index shard per round.
+const MAIL_BATCH: usize = 25;
 
 /// Every function's group, as deployed on Lambda. Adding a function group adds its line here.
 pub fn route_groups() -> Vec<FunctionGroup> {
@@ -22,6 +31,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
+    let mailer = spawn_mailer(Mailer::eml_files(&settings, &ports));
     let state = AppState::new(settings, ports);
     let groups = route_groups();
     // Build and warm every group's service before the first request rather than during it.
@@ -29,11 +39,35 @@ pub async fn serve(
         group.warm(&state).await;
     }
     let router = app(groups, state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await?;
+    .await;
+    mailer.abort();
+    served?;
     Ok(())
+}
+
+/// Delivers every unsent outbox message once, as the local server's background mailer does:
+/// each becomes `<COFFER_DATA_DIR>/mail/<msg_id>.eml` and is marked sent (decoys are discarded).
+pub async fn deliver_mail(settings: &Settings, ports: &Ports) -> Result<MailerReport, OutboxError> {
+    Mailer::eml_files(settings, ports)
+        .deliver_pending(MAIL_BATCH)
+        .await
+}
+
+/// The local stack's mailer: polls the unsent-message index until the task is aborted.
+fn spawn_mailer(mailer: Mailer) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(MAIL_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(err) = mailer.deliver_pending(MAIL_BATCH).await {
+                tracing::error!(error = %err, "the local mailer could not read the outbox");
+            }
+        }
+    })
 }

@@ -23,6 +23,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         None | Some("serve") => {
             let listener = tokio::net::TcpListener::bind(settings.listen).await?;
             tracing::info!(address = %listener.local_addr()?, backend = ?settings.backend, "coffer-local listening");
+            tracing::info!(folder = %settings.data_dir.join("mail").display(), "outbox mail is written here as .eml files");
             coffer_local::serve(settings, listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

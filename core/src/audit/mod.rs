@@ -84,6 +84,8 @@ pub struct AuditEvent {
     pub resource: Option<String>,
     pub outcome: Outcome,
     pub ip: Option<String>,
+    /// The client's user agent, shortened (for the user's own activity log).
+    pub user_agent: Option<String>,
     pub request_id: Option<String>,
     /// The org the event belongs to; `None` for platform events.
     pub org_id: Option<String>,
@@ -102,6 +104,17 @@ impl fmt::Debug for AuditEvent {
 impl AuditEvent {
     fn scope(&self) -> &str {
         self.org_id.as_deref().unwrap_or(PLATFORM_SCOPE)
+    }
+
+    /// Whose index the event is filed under: its actor, or — for what was done to a user by
+    /// nobody known, like a failed login on their account — that user, so that their own
+    /// activity log shows it.
+    fn subject(&self) -> Option<&str> {
+        self.actor.as_deref().or_else(|| {
+            self.resource
+                .as_deref()
+                .filter(|r| r.starts_with(crate::ids::UserId::PREFIX))
+        })
     }
 
     fn sort_time(&self) -> String {
@@ -137,10 +150,11 @@ impl AuditEvent {
         .with_attr("resource", self.resource.clone())
         .with_attr("outcome", self.outcome.as_str())
         .with_attr("ip", self.ip.clone())
+        .with_attr("user_agent", self.user_agent.clone())
         .with_attr("request_id", self.request_id.clone())
         .with_attr("org_id", self.org_id.clone());
-        if let Some(actor) = &self.actor {
-            let index = schema::audit_by_actor(self.scope(), actor, &sort_time, &self.id);
+        if let Some(subject) = self.subject() {
+            let index = schema::audit_by_actor(self.scope(), subject, &sort_time, &self.id);
             item = item.with_gsi1(index.pk, index.sk);
         }
         item
@@ -175,6 +189,7 @@ impl AuditSink {
             resource: None,
             outcome,
             ip: origin.ip.map(|ip| ip.to_string()),
+            user_agent: origin.user_agent.clone(),
             request_id: origin.request_id.clone(),
             org_id: None,
         })
@@ -236,6 +251,38 @@ impl AuditSink {
     }
 }
 
+/// One page of events.
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    pub events: Vec<AuditEvent>,
+    pub next_cursor: Option<crate::store::Cursor>,
+}
+
+impl AuditSink {
+    /// The events that concern `user` outside any org (their own security events), newest
+    /// first: one query on the index.
+    pub async fn user_activity(
+        &self,
+        user: &crate::ids::UserId,
+        limit: usize,
+        cursor: Option<crate::store::Cursor>,
+    ) -> Result<EventPage, StoreError> {
+        let page = self
+            .table
+            .query(
+                &Query::gsi1(schema::audit_actor_partition(PLATFORM_SCOPE, user.as_str()))
+                    .limit(limit)
+                    .descending()
+                    .after(cursor),
+            )
+            .await?;
+        Ok(EventPage {
+            events: page.items.iter().filter_map(from_item).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+}
+
 fn from_item(item: &Item) -> Option<AuditEvent> {
     let text = |name: &str| {
         item.attrs
@@ -258,6 +305,7 @@ fn from_item(item: &Item) -> Option<AuditEvent> {
             _ => Outcome::Denied,
         },
         ip: text("ip"),
+        user_agent: text("user_agent"),
         request_id: text("request_id"),
         org_id: text("org_id"),
     })

@@ -51,6 +51,10 @@ pub enum AuthError {
     /// Another request changed the same record first; retrying may succeed.
     #[error("the record changed while this request ran; retry")]
     ConcurrentChange,
+    /// The password was replaced after it was checked (a login or a change racing a reset):
+    /// what was checked no longer proves anything. Services turn it into their own answer.
+    #[error("the password changed while this request ran")]
+    CredentialChanged,
     #[error("the store failed")]
     Store(#[from] StoreError),
     #[error("randomness or hashing failed")]
@@ -95,7 +99,9 @@ impl Conflicted for AuthError {
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
-            AuthError::InvalidCredentials | AuthError::Unauthenticated => ApiError::Unauthorized,
+            AuthError::InvalidCredentials
+            | AuthError::Unauthenticated
+            | AuthError::CredentialChanged => ApiError::Unauthorized,
             AuthError::EmailTaken | AuthError::AlreadyVerified | AuthError::ConcurrentChange => {
                 ApiError::Conflict(err.to_string())
             }

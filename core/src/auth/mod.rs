@@ -39,7 +39,7 @@ pub mod users;
 pub use email::Email;
 pub use error::AuthError;
 pub use ids::{SessionId, UserId};
-pub use outbox::{Outbox, OutboxError, OutboxMessage, TableOutbox};
+pub use outbox::{MailSender, Mailer, Outbox, OutboxError, OutboxMessage, TableOutbox};
 pub use password::{PasswordHasher, PasswordPolicy};
 pub use rate_limit::Quota;
 pub use secrecy::{ExposeSecret, SecretString};

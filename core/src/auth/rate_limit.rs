@@ -1,10 +1,12 @@
 //! Rate limits and login lockouts on the Table's atomic counters.
 //!
 //! Limits count in fixed windows ([`schema::rate_counter`] of a [`RateBucket`]), so the counter's
-//! key says when it resets and one `increment` is the whole cost of a check. Failed logins count
-//! per email address (in the address's partition, [`schema::email_partition`], whether or not
-//! an account has it) and lock the address once there are too many; each further lockout within
-//! a day lasts twice as long as the one before.
+//! key says when it resets and one `increment` is the whole cost of a check. Guesses at a password
+//! count per email address (in the address's partition, [`schema::email_partition`], whether or
+//! not an account has it) *before* the password is checked, so that however many race, only the
+//! first `max_failures` of a window reach Argon2; the failure that uses the window up locks the
+//! address, and each further lockout within a day lasts twice as long as the one before. A
+//! success clears the count; the end of a lockout starts a fresh one.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -15,9 +17,13 @@ use serde_json::Value;
 use super::AuthError;
 use crate::clock::Clock;
 use crate::store::schema::{self, RateBucket};
-use crate::store::{Condition, Item, Query, Table, TxOp};
+use crate::store::{Condition, Item, Query, StoreError, Table, TxOp};
 
 const LOCKOUT_MEMORY: Duration = Duration::from_secs(86_400);
+
+/// Items read from an address's partition: its claim, lock, lockout count and a few windows'
+/// guess counters.
+const PARTITION_READ: usize = 20;
 
 /// Where a client stands against one limit; what the `x-ratelimit-*` headers say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,13 +70,25 @@ impl LockoutPolicy {
     }
 }
 
-/// What an account's failed logins add up to now.
+/// Where an address stands against its guess limit, from one read of its partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AccountStanding {
     /// Seconds the current lockout still lasts.
     pub locked_for: Option<u64>,
-    /// Failures in the current window.
-    pub failures: i64,
+    /// Where the window guesses count in starts: the fixed window's start, or the end of the
+    /// last lockout if that is later (a lockout that ends starts a fresh count).
+    window_start: i64,
+    /// The lock item as read (its version), ended or not: locking again replaces exactly it.
+    lock_version: Option<u64>,
+    /// The lockout count as read: (version, count).
+    lockouts: Option<(u64, i64)>,
+    lockouts_expire: Option<i64>,
+}
+
+/// One counted guess: its number in the window, counted before the password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    pub number: i64,
 }
 
 /// The key a client IP counts under: the address for IPv4, the /64 network for IPv6 (one host
@@ -126,8 +144,8 @@ impl RateLimiter {
         })
     }
 
-    /// The address's lockout and failures (one query on the address's partition);
-    /// `email_digest` is [`crate::auth::Email::digest`].
+    /// The address's standing (one query on the address's partition); `email_digest` is
+    /// [`crate::auth::Email::digest`].
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn standing(
         &self,
@@ -136,13 +154,13 @@ impl RateLimiter {
     ) -> Result<AccountStanding, AuthError> {
         let page = self
             .table
-            .query(&Query::partition(schema::email_partition(email_digest)).limit(10))
+            .query(&Query::partition(schema::email_partition(email_digest)).limit(PARTITION_READ))
             .await?;
         Ok(self.standing_of(email_digest, &page.items, policy))
     }
 
-    /// The lockout and failures among the items of the address's partition (read with whatever
-    /// else lives there, so that a login needs one query for both).
+    /// The standing among the items of the address's partition (read with whatever else lives
+    /// there, so that a login needs one query for both).
     pub fn standing_of(
         &self,
         email_digest: &str,
@@ -150,73 +168,139 @@ impl RateLimiter {
         policy: &LockoutPolicy,
     ) -> AccountStanding {
         let now = self.clock.unix();
-        let lock = schema::login_lock(email_digest);
-        let fails = schema::login_failures(email_digest, window_start(now, policy));
-        let mut standing = AccountStanding::default();
-        for item in items {
+        let (lock, lockouts) = (
+            schema::login_lock(email_digest),
+            schema::lockout_count(email_digest),
+        );
+        let mut standing = AccountStanding {
+            window_start: window_start(now, policy),
+            ..AccountStanding::default()
+        };
+        for item in items.iter().filter(|item| item.is_live(now)) {
             if item.key == lock {
-                standing.locked_for = item
-                    .expires_at
-                    .filter(|until| *until > now)
-                    .map(|until| u64::try_from(until - now).unwrap_or(0).max(1));
-            } else if item.key == fails {
-                standing.failures = item.attrs.get("count").and_then(Value::as_i64).unwrap_or(0);
+                // `until` since locks outlive their end by a window; older locks ended with
+                // their expiry.
+                let until = item
+                    .attrs
+                    .get("until")
+                    .and_then(Value::as_i64)
+                    .or(item.expires_at)
+                    .unwrap_or(now);
+                standing.lock_version = Some(item.version);
+                if until > now {
+                    standing.locked_for = Some(u64::try_from(until - now).unwrap_or(0).max(1));
+                } else {
+                    standing.window_start = standing.window_start.max(until);
+                }
+            } else if item.key == lockouts {
+                let count = item.attrs.get("count").and_then(Value::as_i64).unwrap_or(0);
+                standing.lockouts = Some((item.version, count));
+                standing.lockouts_expire = item.expires_at;
             }
         }
         standing
     }
 
-    /// Counts a failed credential check against the address. When it is the failure that
-    /// reaches the limit, the address is locked and the lockout's length is returned.
+    /// Counts one guess at the address's password before it is checked (one atomic
+    /// increment), so that a burst of guesses cannot all reach Argon2: only the first
+    /// `max_failures` of a window may be checked. `Err` is the refusal of one past the limit.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn record_failure(
+    pub async fn count_guess(
         &self,
         email_digest: &str,
+        standing: &AccountStanding,
+        policy: &LockoutPolicy,
+    ) -> Result<Result<Attempt, AuthError>, AuthError> {
+        let now = self.clock.unix();
+        let window = i64::try_from(policy.window.as_secs().max(1)).unwrap_or(i64::MAX);
+        let end = standing.window_start.saturating_add(window);
+        let number = self
+            .table
+            .increment(
+                &schema::login_failures(email_digest, standing.window_start),
+                1,
+                end,
+            )
+            .await?;
+        if number > i64::from(policy.max_failures) {
+            // Refused unchecked until the window ends, a success clears it, or a lockout ends.
+            let retry_after = u64::try_from(end - now).unwrap_or(0).max(1);
+            return Ok(Err(AuthError::Locked { retry_after }));
+        }
+        Ok(Ok(Attempt { number }))
+    }
+
+    /// Locks the address after the failed guess that used up the window (idempotent: of racing
+    /// lockers exactly one writes the lock, the rest find it there). The lock outlives its end
+    /// by a window, so that guesses after it count afresh. Answers the lockout's length, or
+    /// `None` when another request locked it first.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn lock(
+        &self,
+        email_digest: &str,
+        standing: &AccountStanding,
         policy: &LockoutPolicy,
     ) -> Result<Option<Duration>, AuthError> {
         let now = self.clock.unix();
-        let fails = schema::login_failures(email_digest, window_start(now, policy));
-        let window = i64::try_from(policy.window.as_secs()).unwrap_or(i64::MAX);
-        let count = self
-            .table
-            .increment(&fails, 1, now - now.rem_euclid(window.max(1)) + window)
-            .await?;
-        if count != i64::from(policy.max_failures) {
-            return Ok(None);
-        }
-        let lockouts_key = schema::lockout_count(email_digest);
-        let memory = i64::try_from(LOCKOUT_MEMORY.as_secs()).unwrap_or(i64::MAX);
-        let nth = self.table.increment(&lockouts_key, 1, now + memory).await?;
+        let (lockouts_version, lockouts) = standing.lockouts.unwrap_or((0, 0));
+        let nth = lockouts.saturating_add(1);
         let length = policy.lockout_for(nth);
         let until = now.saturating_add(i64::try_from(length.as_secs()).unwrap_or(i64::MAX));
-        // The lock, and a clean slate of failures for when it ends.
-        self.table
+        let window = i64::try_from(policy.window.as_secs()).unwrap_or(i64::MAX);
+        let memory = i64::try_from(LOCKOUT_MEMORY.as_secs()).unwrap_or(i64::MAX);
+        let as_read = |version: Option<u64>| match version {
+            Some(version) => (Condition::VersionEquals(version), version + 1),
+            None => (Condition::MustNotExist, 1),
+        };
+        let (lock_condition, lock_version) = as_read(standing.lock_version);
+        let (count_condition, count_version) = as_read(standing.lockouts.map(|_| lockouts_version));
+        let result = self
+            .table
             .transact(vec![
                 TxOp::Put {
-                    item: Item::new(schema::login_lock(email_digest)).with_expiry(until),
-                    condition: Condition::None,
+                    item: Item::new(schema::login_lock(email_digest))
+                        .with_version(lock_version)
+                        .with_expiry(until.saturating_add(window))
+                        .with_attr("until", until),
+                    condition: lock_condition,
                 },
-                TxOp::Delete {
-                    key: fails,
-                    condition: Condition::None,
+                TxOp::Put {
+                    item: Item::new(schema::lockout_count(email_digest))
+                        .with_version(count_version)
+                        .with_expiry(standing.lockouts_expire.unwrap_or(now + memory))
+                        .with_attr("count", nth),
+                    condition: count_condition,
                 },
             ])
-            .await?;
-        Ok(Some(length))
+            .await;
+        match result {
+            Ok(()) => Ok(Some(length)),
+            Err(
+                StoreError::TransactionFailed { .. }
+                | StoreError::ConditionFailed
+                | StoreError::Conflict,
+            ) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
     }
 
-    /// Forgets the address's failures in the current window (after a success).
-    pub fn clear_failures_op(&self, email_digest: &str, policy: &LockoutPolicy) -> TxOp {
+    /// Forgets the guesses counted in the window (after a success).
+    pub fn clear_failures_op(&self, email_digest: &str, standing: &AccountStanding) -> TxOp {
         TxOp::Delete {
-            key: schema::login_failures(email_digest, window_start(self.clock.unix(), policy)),
+            key: schema::login_failures(email_digest, standing.window_start),
             condition: Condition::None,
         }
     }
 
-    /// Ends the address's lockout (after a password reset proves who is asking).
-    pub fn unlock_op(&self, email_digest: &str) -> TxOp {
-        TxOp::Delete {
-            key: schema::login_lock(email_digest),
+    /// Ends the address's lockout and starts a fresh count of guesses (after a password reset
+    /// proves who is asking): the lock is replaced by one that has just ended.
+    pub fn unlock_op(&self, email_digest: &str, policy: &LockoutPolicy) -> TxOp {
+        let now = self.clock.unix();
+        let window = i64::try_from(policy.window.as_secs()).unwrap_or(i64::MAX);
+        TxOp::Put {
+            item: Item::new(schema::login_lock(email_digest))
+                .with_expiry(now.saturating_add(window))
+                .with_attr("until", now),
             condition: Condition::None,
         }
     }
@@ -283,23 +367,34 @@ mod tests {
         assert_eq!((later.remaining, later.exceeded), (1, false));
     }
 
+    /// `n` guesses that all fail, the last of which locks when it uses the window up.
+    async fn fail(limiter: &RateLimiter, policy: &LockoutPolicy, n: u32) -> Option<Duration> {
+        let mut locked = None;
+        for _ in 0..n {
+            let standing = limiter.standing(DIGEST, policy).await.unwrap();
+            let attempt = limiter
+                .count_guess(DIGEST, &standing, policy)
+                .await
+                .unwrap()
+                .unwrap();
+            if attempt.number >= i64::from(policy.max_failures) {
+                locked = limiter.lock(DIGEST, &standing, policy).await.unwrap();
+            }
+        }
+        locked
+    }
+
     #[tokio::test]
     async fn lockouts_lengthen_and_end() {
         let (limiter, clock, _dir) = limiter();
         let policy = policy();
         for round in 1..=4u32 {
-            assert_eq!(limiter.record_failure(DIGEST, &policy).await.unwrap(), None);
-            assert_eq!(limiter.record_failure(DIGEST, &policy).await.unwrap(), None);
-            let locked = limiter
-                .record_failure(DIGEST, &policy)
-                .await
-                .unwrap()
-                .unwrap();
+            assert_eq!(fail(&limiter, &policy, 2).await, None);
+            let locked = fail(&limiter, &policy, 1).await.unwrap();
             let want = Duration::from_secs((60 << (round - 1)).min(300));
             assert_eq!(locked, want, "round {round}");
             let standing = limiter.standing(DIGEST, &policy).await.unwrap();
             assert_eq!(standing.locked_for, Some(want.as_secs()));
-            assert_eq!(standing.failures, 0);
             clock.advance(time::Duration::seconds(
                 i64::try_from(want.as_secs()).unwrap(),
             ));
@@ -308,6 +403,29 @@ mod tests {
                 None
             );
         }
+    }
+
+    #[tokio::test]
+    async fn guesses_past_the_limit_are_refused_before_any_check_and_lock_only_once() {
+        let (limiter, _clock, _dir) = limiter();
+        let policy = policy();
+        // Everyone read the partition before anyone counted: a burst.
+        let standing = limiter.standing(DIGEST, &policy).await.unwrap();
+        let mut allowed = 0;
+        for _ in 0..10 {
+            if limiter
+                .count_guess(DIGEST, &standing, &policy)
+                .await
+                .unwrap()
+                .is_ok()
+            {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 3);
+        let first = limiter.lock(DIGEST, &standing, &policy).await.unwrap();
+        let second = limiter.lock(DIGEST, &standing, &policy).await.unwrap();
+        assert_eq!((first, second), (Some(Duration::from_secs(60)), None));
     }
 
     #[test]

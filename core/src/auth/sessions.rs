@@ -128,6 +128,44 @@ impl Session {
     }
 }
 
+/// One of a user's session places ([`schema::session_slot`]) and the live session holding it. A
+/// user's places are few (the cap), live in the user's own partition and so read in one strongly
+/// consistent query, and every login takes one in its transaction: however many logins race,
+/// no more sessions than places exist. A place whose session has expired is free (the place
+/// expires with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub index: usize,
+    pub session_id: SessionId,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    /// The occupation's tag: a fresh random number each time a session takes the place, so that
+    /// a place freed and taken again never looks unchanged to a conditional write.
+    version: u64,
+    /// Where the session is stored.
+    session: Key,
+}
+
+impl Place {
+    fn from_item(item: &Item) -> Result<Self, AuthError> {
+        let index = item
+            .attrs
+            .get("slot")
+            .and_then(Value::as_u64)
+            .and_then(|index| usize::try_from(index).ok())
+            .ok_or(AuthError::Corrupt("session place"))?;
+        Ok(Self {
+            index,
+            session_id: SessionId::parse(text(item, "session_id")?)
+                .ok_or(AuthError::Corrupt("session place id"))?,
+            created_at: time_attr(item, "created_at")?,
+            expires_at: time_attr(item, "valid_until")?,
+            version: item.version,
+            session: Key::new(text(item, "session_pk")?, text(item, "session_sk")?),
+        })
+    }
+}
+
 /// Sessions in the table.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
@@ -198,6 +236,85 @@ impl SessionStore {
         };
         let session = Session::from_item(&item)?;
         Ok((session.expires_at > self.clock.now()).then_some(session))
+    }
+
+    /// The user's places that hold a live session, by index, from the items of the user's
+    /// partition (read with the profile and credential, so that a login needs one query).
+    pub fn places_in(&self, items: &[Item]) -> Result<Vec<Place>, AuthError> {
+        let now = self.clock.now();
+        let mut places = Vec::new();
+        for item in items {
+            if item.key.sk.starts_with(schema::USER_SESSION_SLOTS_PREFIX) {
+                let place = Place::from_item(item)?;
+                if place.expires_at > now {
+                    places.push(place);
+                }
+            }
+        }
+        places.sort_by_key(|place| place.index);
+        Ok(places)
+    }
+
+    /// The user's places that hold a live session (one strongly consistent query).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user))]
+    pub async fn places(&self, user: &UserId) -> Result<Vec<Place>, AuthError> {
+        let query = Query::partition(schema::user_partition(user))
+            .prefix(schema::USER_SESSION_SLOTS_PREFIX)
+            .limit(Query::MAX_LIMIT);
+        self.places_in(&self.table.query(&query).await?.items)
+    }
+
+    /// `session` takes place `index` of its user: a free place (`held` is `None`, and then no
+    /// live session may hold it) or the one `held` names, unchanged since it was read.
+    pub fn take_op(&self, index: usize, held: Option<&Place>, session: &Session) -> TxOp {
+        let key = session.key();
+        let item = Item::new(schema::session_slot(&session.user_id, index))
+            .with_version(fastrand::u64(1..1 << 53))
+            .with_expiry(session.expires_at.unix_timestamp())
+            .with_attr("slot", index)
+            .with_attr("session_id", session.id.as_str())
+            .with_attr("created_at", rfc3339(session.created_at))
+            .with_attr("valid_until", rfc3339(session.expires_at))
+            .with_attr("session_pk", key.pk)
+            .with_attr("session_sk", key.sk);
+        TxOp::Put {
+            item,
+            condition: held.map_or(Condition::MustNotExist, |place| {
+                Condition::VersionEquals(place.version)
+            }),
+        }
+    }
+
+    /// Frees `place` if it still holds what was read.
+    pub fn free_op(&self, user: &UserId, place: &Place) -> TxOp {
+        TxOp::Delete {
+            key: schema::session_slot(user, place.index),
+            condition: Condition::VersionEquals(place.version),
+        }
+    }
+
+    /// Requires that `place` still holds what was read.
+    pub fn unchanged_op(&self, user: &UserId, place: &Place) -> TxOp {
+        TxOp::Check {
+            key: schema::session_slot(user, place.index),
+            condition: Condition::VersionEquals(place.version),
+        }
+    }
+
+    /// Requires that place `index` is still free.
+    pub fn still_free_op(&self, user: &UserId, index: usize) -> TxOp {
+        TxOp::Check {
+            key: schema::session_slot(user, index),
+            condition: Condition::MustNotExist,
+        }
+    }
+
+    /// Removes the session holding `place`, whether or not it is still there.
+    pub fn delete_held_op(&self, place: &Place) -> TxOp {
+        TxOp::Delete {
+            key: place.session.clone(),
+            condition: Condition::None,
+        }
     }
 
     /// The user's live sessions, oldest first (one query on `gsi1`).

@@ -62,11 +62,22 @@ pub struct Profile {
 }
 
 /// The password hash, apart from the profile so that reading one never reads the other.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
     /// An Argon2id PHC string.
     pub password_hash: String,
     pub changed_at: OffsetDateTime,
+}
+
+/// Never the hash: a log line or a panic message must not hand out what an offline guesser
+/// needs.
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("password_hash", &"<redacted>")
+            .field("changed_at", &self.changed_at)
+            .finish()
+    }
 }
 
 /// A value read from the table with the version it had.
@@ -176,7 +187,7 @@ impl UserStore {
         let digest = email.digest();
         let page = self
             .table
-            .query(&Query::partition(schema::email_partition(&digest)).limit(10))
+            .query(&Query::partition(schema::email_partition(&digest)).limit(20))
             .await?;
         let claim = schema::email_claim(&digest);
         let owner = match page.items.iter().find(|item| item.key == claim) {
@@ -200,9 +211,27 @@ impl UserStore {
     /// The user's profile and credential (one query on the user's partition).
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = %id))]
     pub async fn account(&self, id: &UserId) -> Result<Option<Account>, AuthError> {
+        Ok(self.account_in(id, 10).await?.0)
+    }
+
+    /// The user's profile and credential, with every other item of the user's partition (their
+    /// session places): what a login needs, in one strongly consistent query.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %id))]
+    pub async fn account_with_items(
+        &self,
+        id: &UserId,
+    ) -> Result<(Option<Account>, Vec<Item>), AuthError> {
+        self.account_in(id, Query::MAX_LIMIT).await
+    }
+
+    async fn account_in(
+        &self,
+        id: &UserId,
+        limit: usize,
+    ) -> Result<(Option<Account>, Vec<Item>), AuthError> {
         let page = self
             .table
-            .query(&Query::partition(schema::user_partition(id)).limit(10))
+            .query(&Query::partition(schema::user_partition(id)).limit(limit))
             .await?;
         let (profile_key, credential_key) = (schema::user_profile(id), schema::user_credential(id));
         let (mut profile, mut credential) = (None, None);
@@ -213,12 +242,13 @@ impl UserStore {
                 credential = Some(Credential::from_item(item)?);
             }
         }
-        Ok(profile
+        let account = profile
             .zip(credential)
             .map(|(profile, credential)| Account {
                 profile,
                 credential,
-            }))
+            });
+        Ok((account, page.items))
     }
 }
 
@@ -261,6 +291,30 @@ mod tests {
         let back = Profile::from_item(&profile.to_item(3)).unwrap();
         assert_eq!(back.value, profile);
         assert_eq!(back.version, 3);
+    }
+
+    #[test]
+    fn a_credential_never_prints_its_hash() {
+        let credential = Credential {
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
+            changed_at: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+        };
+        let account_debug = format!(
+            "{:?}",
+            Versioned {
+                value: credential.clone(),
+                version: 1
+            }
+        );
+        for shown in [
+            format!("{credential:?}"),
+            format!("{credential:#?}"),
+            account_debug,
+        ] {
+            assert!(!shown.contains("argon2id"), "{shown}");
+            assert!(!shown.contains("aGFzaGhhc2g"), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! The client's IP: API Gateway's `sourceIp` on Lambda, the socket's peer locally. A forwarded
-//! header is believed only from a proxy that `COFFER_TRUSTED_PROXIES` names.
+//! header is believed only from a proxy that `COFFER_TRUSTED_PROXIES` names (addresses or CIDR
+//! ranges), and only as far as it can be: walking `X-Forwarded-For` from the right, each trusted
+//! hop vouches for the entry before it; the first untrusted entry is the client, and an entry
+//! that is not an address ends the walk at the last hop that was one.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::USER_AGENT;
@@ -30,28 +35,36 @@ impl FromRequestParts<AppState> for ClientIp {
 }
 
 /// The IP the request came from: the transport's peer, or — when that peer is a trusted proxy —
-/// the right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
-pub fn client_ip(parts: &Parts, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+/// the right-most `X-Forwarded-For` entry that is not a trusted proxy, walking left only while
+/// entries are valid addresses of trusted proxies.
+pub fn client_ip(parts: &Parts, trusted_proxies: &[IpNet]) -> Option<IpAddr> {
+    let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
     let peer = transport_peer(parts)?;
-    if !trusted_proxies.contains(&peer) {
+    if !trusted(&peer) {
         return Some(peer);
     }
-    let forwarded: Vec<IpAddr> = parts
+    // Several headers are one list, in order.
+    let entries: Vec<&str> = parts
         .headers
         .get_all(FORWARDED_FOR)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .map(|part| part.trim().parse::<IpAddr>())
-        .collect::<Result<_, _>>()
-        .unwrap_or_default();
-    forwarded
-        .iter()
-        .rev()
-        .find(|ip| !trusted_proxies.contains(ip))
-        .or(forwarded.first())
-        .copied()
-        .or(Some(peer))
+        .map(str::trim)
+        .collect();
+    let mut nearest = peer;
+    for entry in entries.iter().rev() {
+        let Ok(ip) = entry.parse::<IpAddr>().map(|ip| ip.to_canonical()) else {
+            // Whoever wrote this entry is not believable: the hop that passed it on is the
+            // furthest we know.
+            return Some(nearest);
+        };
+        if !trusted(&ip) {
+            return Some(ip);
+        }
+        nearest = ip;
+    }
+    Some(nearest)
 }
 
 fn transport_peer(parts: &Parts) -> Option<IpAddr> {
@@ -122,18 +135,45 @@ mod tests {
         assert_eq!(client_ip(&p, &[]), Some(ip("198.51.100.9")));
     }
 
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
     #[test]
     fn behind_a_trusted_proxy_the_right_most_untrusted_forwarded_address_is_the_client() {
-        let proxy = ip("10.0.0.1");
+        let proxies = nets(&["10.0.0.1/32"]);
         let p = parts(
             Some("10.0.0.1:5000"),
             Some("1.1.1.1, 203.0.113.7, 10.0.0.1"),
         );
-        assert_eq!(client_ip(&p, &[proxy]), Some(ip("203.0.113.7")));
+        assert_eq!(client_ip(&p, &proxies), Some(ip("203.0.113.7")));
         let no_header = parts(Some("10.0.0.1:5000"), None);
-        assert_eq!(client_ip(&no_header, &[proxy]), Some(proxy));
-        let garbage = parts(Some("10.0.0.1:5000"), Some("not-an-ip"));
-        assert_eq!(client_ip(&garbage, &[proxy]), Some(proxy));
+        assert_eq!(client_ip(&no_header, &proxies), Some(ip("10.0.0.1")));
+    }
+
+    #[test]
+    fn one_garbage_entry_no_longer_puts_everyone_behind_the_proxy_in_one_bucket() {
+        // Before: an unparsable entry anywhere discarded the whole header, so every client of
+        // the proxy counted as the proxy.
+        let proxies = nets(&["10.0.0.0/8"]);
+        let p = parts(Some("10.0.0.1:5000"), Some("junk, 203.0.113.7"));
+        assert_eq!(client_ip(&p, &proxies), Some(ip("203.0.113.7")));
+        // A garbage entry right of the client ends the walk at the last trusted hop.
+        let p = parts(Some("10.0.0.1:5000"), Some("203.0.113.7, junk, 10.0.0.2"));
+        assert_eq!(client_ip(&p, &proxies), Some(ip("10.0.0.2")));
+    }
+
+    #[test]
+    fn trusted_proxies_may_be_cidr_ranges_spanning_several_hops() {
+        let proxies = nets(&["10.0.0.0/8", "fd00::/8"]);
+        let p = parts(
+            Some("10.1.2.3:5000"),
+            Some("198.51.100.4, 203.0.113.7, fd00::5, 10.9.9.9"),
+        );
+        assert_eq!(client_ip(&p, &proxies), Some(ip("203.0.113.7")));
+        // A client cannot hide behind a forged trusted address to its left.
+        let p = parts(Some("10.1.2.3:5000"), Some("10.5.5.5, 203.0.113.7"));
+        assert_eq!(client_ip(&p, &proxies), Some(ip("203.0.113.7")));
     }
 
     #[test]

@@ -16,6 +16,16 @@ use super::{ApiError, AppState};
 /// How long readiness waits for each dependency.
 const READY_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long a readiness answer is reused, so that the unauthenticated probe cannot be turned
+/// into a flood of calls on the table, the bucket and the key service.
+pub const READY_CACHE: Duration = Duration::from_secs(5);
+
+/// The last readiness answer and when it was found; concurrent probes wait for one check.
+#[derive(Debug, Default)]
+pub struct ReadinessCache {
+    last: tokio::sync::Mutex<Option<(std::time::Instant, Vec<&'static str>)>>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthStatus {
     /// `ok`, or `ready` for the readiness route.
@@ -43,6 +53,25 @@ async fn health() -> Json<HealthStatus> {
          body = super::Problem, content_type = "application/problem+json"),
     ))]
 async fn ready(State(state): State<AppState>) -> Result<Json<HealthStatus>, ApiError> {
+    let mut last = state.readiness.last.lock().await;
+    let failed = match &*last {
+        Some((at, failed)) if at.elapsed() < READY_CACHE => failed.clone(),
+        _ => {
+            let failed = check(&state).await;
+            *last = Some((std::time::Instant::now(), failed.clone()));
+            failed
+        }
+    };
+    drop(last);
+    if failed.is_empty() {
+        Ok(Json(HealthStatus { status: "ready" }))
+    } else {
+        Err(ApiError::Unavailable { failed })
+    }
+}
+
+/// Asks every port; the names of those that did not answer.
+async fn check(state: &AppState) -> Vec<&'static str> {
     let ports = &state.ports;
     let (table, blobs, keys) = tokio::join!(
         tokio::time::timeout(READY_TIMEOUT, ports.table.ping()),
@@ -74,9 +103,5 @@ async fn ready(State(state): State<AppState>) -> Result<Json<HealthStatus>, ApiE
             failed.push(name);
         }
     }
-    if failed.is_empty() {
-        Ok(Json(HealthStatus { status: "ready" }))
-    } else {
-        Err(ApiError::Unavailable { failed })
-    }
+    failed
 }

@@ -8,6 +8,8 @@ use crate::settings::Settings;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub ports: Ports,
+    /// The last readiness answer, reused for a few seconds.
+    pub readiness: Arc<super::health::ReadinessCache>,
 }
 
 impl AppState {
@@ -15,6 +17,7 @@ impl AppState {
         Self {
             settings: Arc::new(settings),
             ports,
+            readiness: Arc::default(),
         }
     }
 }

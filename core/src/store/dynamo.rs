@@ -394,10 +394,13 @@ impl Table for DynamoTable {
             .iter()
             .map(|op| transact_item(&self.table, op, now))
             .collect::<Result<Vec<_>, _>>()?;
+        // One token per call: when the SDK retries after a lost reply, DynamoDB sees the same
+        // token and does not apply the transaction twice.
         match self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
+            .client_request_token(ulid::Ulid::new().to_string())
             .send()
             .await
         {

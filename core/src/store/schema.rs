@@ -64,14 +64,14 @@ pub const LAYOUT: &[ItemKind] = &[
         pk: "EMAIL#<digest(email)>",
         sk: "FAILS#<window start>",
         gsi1: None,
-        what: "count of failed logins in the window (expires)",
+        what: "guesses at the account's password in the window, counted before each is checked (expires)",
     },
     ItemKind {
         name: "login lock",
         pk: "EMAIL#<digest(email)>",
         sk: "LOCK",
         gsi1: None,
-        what: "the current lockout (expires when it ends)",
+        what: "the current lockout and when it ends (`until`); kept one window past its end so guesses after it count from zero",
     },
     ItemKind {
         name: "lockout count",

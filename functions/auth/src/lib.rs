@@ -8,10 +8,12 @@
 //! | `POST /v1/auth/login`, `POST /v1/auth/logout` | [`login`] |
 //! | `GET /v1/auth/me`, `PUT /v1/users/me` | [`profile`] |
 //! | `GET /v1/auth/sessions`, `DELETE /v1/auth/sessions/{id}` | [`sessions`] |
+//! | `GET /v1/auth/activity` | [`activity`] |
 //! | `POST /v1/auth/password` | [`password`] |
 //! | `POST /v1/auth/email/verify/request`, `.../confirm` | [`verification`] |
 //! | `POST /v1/auth/password/reset/request`, `.../confirm` | [`reset`] |
 
+pub mod activity;
 pub mod login;
 pub mod password;
 pub mod profile;
@@ -47,6 +49,7 @@ fn routes() -> RouteGroup {
         .routes(routes!(profile::update_me))
         .routes(routes!(sessions::list_sessions))
         .routes(routes!(sessions::revoke_session))
+        .routes(routes!(activity::activity))
         .routes(routes!(password::change_password))
         .routes(routes!(verification::request_verification))
         .routes(routes!(verification::confirm_verification))

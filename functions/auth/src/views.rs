@@ -152,3 +152,43 @@ impl IntoResponseParts for SessionCookie {
         Ok(parts)
     }
 }
+
+/// One of the user's own security events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityView {
+    /// `evt_...`
+    pub id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub time: OffsetDateTime,
+    /// What happened, e.g. `auth.login`, `auth.password.change`.
+    pub action: String,
+    /// `success`, `failure` or `denied`.
+    pub outcome: String,
+    /// What it concerned (a session or user id), if anything.
+    pub resource: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl From<&coffer_core::audit::AuditEvent> for ActivityView {
+    fn from(event: &coffer_core::audit::AuditEvent) -> Self {
+        Self {
+            id: event.id.clone(),
+            time: event.time,
+            action: event.action.to_owned(),
+            outcome: event.outcome.as_str().to_owned(),
+            resource: event.resource.clone(),
+            ip: event.ip.clone(),
+            user_agent: event.user_agent.clone(),
+        }
+    }
+}
+
+/// A page of the user's activity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityPage {
+    pub items: Vec<ActivityView>,
+    /// Pass as `?cursor=` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}

@@ -17,7 +17,7 @@ const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const OPENAPI_ROUTE: &str = "GET /v1/openapi.json";
 
 /// Folders of `events/` whose function no HTTP route invokes: their events carry no `routeKey`.
-const NON_HTTP_EVENT_FOLDERS: &[&str] = &["cleanup"];
+const NON_HTTP_EVENT_FOLDERS: &[&str] = &["cleanup", "mailer"];
 
 /// The operations an OpenAPI path item may hold (its other members are not routes).
 const OPENAPI_METHODS: &[&str] = &[

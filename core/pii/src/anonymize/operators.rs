@@ -9,9 +9,16 @@ use utoipa::ToSchema;
 
 use crate::{EntityType, PiiError};
 
-/// What to do with one kind of value.
+/// What to do with one kind of value. Unknown fields are refused for every operator, the unit
+/// ones too (serde lets an internally tagged unit variant ignore them, so requests are read
+/// through [`OperatorWire`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    from = "OperatorWire"
+)]
 pub enum Operator {
     /// Remove the value.
     Redact,
@@ -46,6 +53,51 @@ pub enum Operator {
 
 fn default_mask_char() -> char {
     '*'
+}
+
+/// How an operator arrives: every variant a struct, so `deny_unknown_fields` holds for all.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum OperatorWire {
+    Redact {},
+    Mask {
+        #[serde(default = "default_mask_char")]
+        masking_char: char,
+        #[serde(default)]
+        keep_last: usize,
+    },
+    Replace {
+        #[serde(default)]
+        new_value: Option<String>,
+        #[serde(default)]
+        pseudonym: bool,
+    },
+    Hash {},
+    Tokenize {},
+}
+
+impl From<OperatorWire> for Operator {
+    fn from(wire: OperatorWire) -> Self {
+        match wire {
+            OperatorWire::Redact {} => Self::Redact,
+            OperatorWire::Mask {
+                masking_char,
+                keep_last,
+            } => Self::Mask {
+                masking_char,
+                keep_last,
+            },
+            OperatorWire::Replace {
+                new_value,
+                pseudonym,
+            } => Self::Replace {
+                new_value,
+                pseudonym,
+            },
+            OperatorWire::Hash {} => Self::Hash,
+            OperatorWire::Tokenize {} => Self::Tokenize,
+        }
+    }
 }
 
 /// The operator names, as reported in the change list.
@@ -235,5 +287,25 @@ mod tests {
             ops.validate(),
             Err(PiiError::InvalidOperator { .. })
         ));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_for_every_operator_the_unit_ones_too() {
+        for json in [
+            r#"{"type":"redact","keep_last":4}"#,
+            r#"{"type":"hash","salt":"x"}"#,
+            r#"{"type":"tokenize","key":"mine"}"#,
+            r#"{"type":"mask","colour":"red"}"#,
+        ] {
+            assert!(serde_json::from_str::<Operator>(json).is_err(), "{json}");
+        }
+        assert_eq!(
+            serde_json::from_str::<Operator>(r#"{"type":"redact"}"#).unwrap(),
+            Operator::Redact
+        );
+        assert_eq!(
+            serde_json::to_string(&Operator::Hash).unwrap(),
+            r#"{"type":"hash"}"#
+        );
     }
 }

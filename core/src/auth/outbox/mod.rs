@@ -1,7 +1,15 @@
-//! The outbox: where verification and reset messages go. The table backend always records them
-//! (an admin or a test can read them there); on AWS, SES v2 also sends them when a sender is
-//! configured.
+//! The outbox: where verification, reset and invitation mail waits for the `mailer`.
+//!
+//! A request only writes a message into the table ([`TableOutbox`]), sealed with the envelope
+//! under a data key whose encryption context names the purpose `outbox` ([`sealed`]), and listed
+//! in a shard of the index of unsent messages. The [`Mailer`] (the `mailer` Lambda on the
+//! table's stream, a background task of `coffer-local`) opens each message, hands it to a
+//! [`MailSender`] (SES v2, or `.eml` files locally) and marks it sent. Nothing on a request path
+//! talks to a mail server, and the table never holds a code or an address in clear.
 
+mod eml;
+mod mailer;
+pub mod sealed;
 mod ses;
 mod table;
 
@@ -11,8 +19,12 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::Email;
+use crate::crypto::CryptoError;
+use crate::keys::KeyError;
 use crate::store::StoreError;
 
+pub use eml::{EmlFiles, render_eml};
+pub use mailer::{Delivery, Mailer, MailerReport};
 pub use ses::SesOutbox;
 pub use table::TableOutbox;
 
@@ -45,8 +57,8 @@ impl MessageKind {
 }
 
 /// One email to one recipient: a user, or an invitation's address (which has no user yet). Its
-/// text may hold a single-use token, so it is kept only as long as the token lives, and `Debug`
-/// shows neither the address nor the text.
+/// text may hold a single-use token, so it is kept only as long as the token lives, stored only
+/// sealed, and `Debug` shows neither the address nor the text.
 #[derive(Clone, PartialEq)]
 pub struct OutboxMessage {
     /// `msg_<ulid>`.
@@ -72,17 +84,41 @@ impl fmt::Debug for OutboxMessage {
     }
 }
 
-/// A message that could not be delivered.
+/// A message that could not be recorded, opened or delivered.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error("cannot record the message")]
     Store(#[from] StoreError),
+    #[error("cannot get the outbox data key")]
+    Keys(#[from] KeyError),
+    #[error("cannot seal or open the message")]
+    Crypto(#[from] CryptoError),
+    #[error("the stored message is malformed ({0})")]
+    Corrupt(&'static str),
     #[error("cannot send the message")]
     Send(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Somewhere messages go.
+/// Somewhere messages go: the table outbox records them (sealed, pending), a sender sends them.
 #[async_trait]
 pub trait Outbox: Send + Sync + fmt::Debug + 'static {
     async fn deliver(&self, message: &OutboxMessage) -> Result<(), OutboxError>;
+}
+
+/// What actually delivers an opened message to its address: SES v2 on AWS ([`SesOutbox`]),
+/// `.eml` files on the local stack ([`EmlFiles`]). Only the [`Mailer`] calls it.
+#[async_trait]
+pub trait MailSender: Send + Sync + fmt::Debug + 'static {
+    async fn send(&self, message: &OutboxMessage) -> Result<(), OutboxError>;
+}
+
+/// An error with its causes, on one line, for a log (no cause prints an address or a code).
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        chain = format!("{chain}: {cause}");
+        source = cause.source();
+    }
+    chain
 }

@@ -1,4 +1,4 @@
-//! Sending through Amazon SES v2. AWS types stay in this module.
+//! Sending through Amazon SES v2 (the `mailer` function's sender). AWS types stay in this module.
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
@@ -6,7 +6,7 @@ use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::ProvideErrorMetadata as _;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
-use super::{Outbox, OutboxError, OutboxMessage};
+use super::{MailSender, Outbox, OutboxError, OutboxMessage};
 
 /// Sends each message as a plain-text email from one verified address.
 #[derive(Debug, Clone)]
@@ -41,9 +41,9 @@ fn content(data: &str) -> Result<Content, OutboxError> {
 }
 
 #[async_trait]
-impl Outbox for SesOutbox {
+impl MailSender for SesOutbox {
     #[tracing::instrument(level = "debug", skip_all, fields(message_id = %message.id))]
-    async fn deliver(&self, message: &OutboxMessage) -> Result<(), OutboxError> {
+    async fn send(&self, message: &OutboxMessage) -> Result<(), OutboxError> {
         let email = Message::builder()
             .subject(content(&message.subject)?)
             .body(Body::builder().text(content(&message.text)?).build())
@@ -65,5 +65,13 @@ impl Outbox for SesOutbox {
                 OutboxError::Send(Box::new(SesFailure { code }))
             })?;
         Ok(())
+    }
+}
+
+/// Sends at once (what the mailer does through [`MailSender`]).
+#[async_trait]
+impl Outbox for SesOutbox {
+    async fn deliver(&self, message: &OutboxMessage) -> Result<(), OutboxError> {
+        self.send(message).await
     }
 }

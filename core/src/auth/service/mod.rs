@@ -12,6 +12,7 @@
 //! | `reset.rs` | password reset by mail |
 //! | `verification.rs` | email verification (and the org invitations it accepts) |
 
+mod activity;
 mod login;
 mod password;
 mod profile;
@@ -23,21 +24,22 @@ mod verification;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::outbox::{MessageKind, Outbox, OutboxMessage, SesOutbox, TableOutbox};
+use super::outbox::{MessageKind, OutboxMessage, TableOutbox};
 use super::password::{PasswordHasher, PasswordPolicy};
 use super::rate_limit::{LockoutPolicy, Quota, RateLimiter};
 use super::sessions::SessionStore;
 use super::tokens::OneTimeTokens;
-use super::users::{DisplayName, Profile, UserStore};
+use super::users::{DisplayName, UserStore};
 use super::{AuthError, Email, UserId};
 use crate::audit::{AuditEvent, AuditSink, Outcome, RequestOrigin};
 use crate::backends::Ports;
 use crate::clock::Clock;
 use crate::http::{ApiError, GroupService};
+use crate::keys::KeyRing;
 use crate::orgs::OrgsService;
-use crate::settings::{AuthSettings, Backend, Settings};
-use crate::store::Table;
+use crate::settings::{AuthSettings, Settings};
 use crate::store::schema::RateBucket;
+use crate::store::{Table, TxOp};
 
 pub use login::LoginSuccess;
 pub use profile::ProfileUpdate;
@@ -73,10 +75,11 @@ pub struct AuthService {
 }
 
 impl AuthService {
-    /// The service on `table` with a table-only outbox (add a sender with [`Self::with_sender`]).
+    /// The service on `table`; outbox messages are sealed under data keys from `keys`.
     pub fn new(
         table: Arc<dyn Table>,
         clock: Arc<dyn Clock>,
+        keys: Arc<dyn KeyRing>,
         settings: &Settings,
     ) -> Result<Self, AuthError> {
         let auth = &settings.auth;
@@ -87,32 +90,24 @@ impl AuthService {
             sessions: SessionStore::new(Arc::clone(&table), Arc::clone(&clock)),
             limits: RateLimiter::new(Arc::clone(&table), Arc::clone(&clock)),
             tokens: OneTimeTokens::new(Arc::clone(&table)),
-            outbox: TableOutbox::new(Arc::clone(&table)),
+            outbox: TableOutbox::new(Arc::clone(&table), Arc::clone(&keys)),
             audit: AuditSink::new(Arc::clone(&table), Arc::clone(&clock)),
-            orgs: OrgsService::new(Arc::clone(&table), Arc::clone(&clock), &settings.orgs),
+            orgs: OrgsService::new(Arc::clone(&table), Arc::clone(&clock), keys, &settings.orgs),
             settings: auth.clone(),
             table,
             clock,
         })
     }
 
-    /// The service the settings ask for: on AWS with `COFFER_SES_FROM_ADDRESS`, messages are
-    /// also sent through SES v2. Makes no network call.
+    /// The service the settings ask for. Sends no mail itself: messages go to the outbox, and
+    /// the `mailer` sends them. Makes no network call.
     pub async fn from_settings(settings: &Settings, ports: &Ports) -> Result<Self, AuthError> {
-        let service = Self::new(Arc::clone(&ports.table), Arc::clone(&ports.clock), settings)?;
-        match (&settings.backend, &settings.auth.ses_from_address) {
-            (Backend::Aws, Some(from)) => {
-                let config = crate::aws::sdk_config(settings).await;
-                Ok(service.with_sender(Arc::new(SesOutbox::new(&config, from.clone()))))
-            }
-            _ => Ok(service),
-        }
-    }
-
-    /// Sends every message through `sender` too, after recording it.
-    pub fn with_sender(mut self, sender: Arc<dyn Outbox>) -> Self {
-        self.outbox = self.outbox.with_sender(sender);
-        self
+        Self::new(
+            Arc::clone(&ports.table),
+            Arc::clone(&ports.clock),
+            Arc::clone(&ports.keys),
+            settings,
+        )
     }
 
     pub fn hasher(&self) -> &PasswordHasher {
@@ -207,31 +202,39 @@ impl AuthService {
         }
     }
 
-    /// Records a message to `to` in the outbox (and sends it, with a sender).
-    async fn send(
+    /// The write that puts a message for `recipient` at `to` into the outbox (sealed), for the
+    /// transaction of the change that needs it. A `decoy` is sealed alike and discarded by the
+    /// mailer: it is what a request about an unknown address writes instead.
+    #[allow(clippy::too_many_arguments)]
+    async fn mail_op(
         &self,
-        to: &Profile,
+        recipient: &UserId,
+        to: &Email,
         kind: MessageKind,
         subject: &str,
         text: String,
         ttl: Duration,
-    ) -> Result<(), AuthError> {
+        decoy: bool,
+    ) -> Result<TxOp, AuthError> {
         let now = self.clock.now();
         let message = OutboxMessage {
             id: format!(
                 "msg_{}",
                 super::ids::ulid_at(now)?.to_string().to_lowercase()
             ),
-            recipient: to.id.to_string(),
-            to: to.email.clone(),
+            recipient: recipient.to_string(),
+            to: to.clone(),
             kind,
             subject: subject.to_owned(),
             text,
             created_at: now,
             expires_at: now + ttl,
         };
-        self.outbox.deliver(&message).await?;
-        Ok(())
+        Ok(if decoy {
+            self.outbox.decoy_op(&message).await?
+        } else {
+            self.outbox.put_op(&message).await?
+        })
     }
 }
 

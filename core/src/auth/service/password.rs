@@ -3,16 +3,45 @@
 use secrecy::SecretString;
 
 use super::{AuthService, Failure, personal_inputs};
-use crate::audit::{Change, RequestOrigin};
+use crate::audit::{AuditEvent, Change, RequestOrigin, retrying};
 use crate::auth::password::secrets_equal;
-use crate::auth::sessions::Session;
+use crate::auth::sessions::{Place, Session};
 use crate::auth::users::{Account, Credential};
 use crate::auth::{AuthError, SessionId, UserId};
-use crate::store::Condition;
+use crate::store::{Condition, MAX_TRANSACTION_OPS, TxOp};
+
+/// Sessions ended per transaction when they do not all fit in the one that replaces the
+/// password (three writes each: the session, its place, the event).
+const ENDED_PER_CHUNK: usize = MAX_TRANSACTION_OPS / 3;
+
+/// A session to end: one in a place, or one the index lists outside any place (made before
+/// sessions had places).
+enum Ending<'a> {
+    Placed(&'a Place),
+    Unplaced(&'a Session),
+}
+
+impl Ending<'_> {
+    fn session_id(&self) -> &SessionId {
+        match self {
+            Self::Placed(place) => &place.session_id,
+            Self::Unplaced(session) => &session.id,
+        }
+    }
+
+    /// Its writes, the event included.
+    fn writes(&self) -> usize {
+        match self {
+            Self::Placed(_) => 3,
+            Self::Unplaced(_) => 2,
+        }
+    }
+}
 
 impl AuthService {
     /// Changes the password given the current one; every other session of the user ends. A
-    /// wrong current password counts towards the account's lockout, like a failed login.
+    /// guess at the current password counts towards the account's lockout before it is
+    /// checked, like a login's.
     #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn change_password(
         &self,
@@ -40,15 +69,10 @@ impl AuthService {
             });
         }
         let email_digest = profile.email.digest();
-        let lockout = self.lockout();
-        if let Some(retry_after) = self
-            .limits
-            .standing(&email_digest, &lockout)
-            .await?
-            .locked_for
-        {
-            return Err(AuthError::Locked { retry_after });
-        }
+        let standing = self.limits.standing(&email_digest, &self.lockout()).await?;
+        let guess = self
+            .count_guess("auth.password.change", &email_digest, standing, origin)
+            .await?;
         let stored = account.credential.value.password_hash.as_str();
         if !self.hasher.verify(&current, Some(stored)).await?.matches {
             let failure = Failure {
@@ -57,59 +81,150 @@ impl AuthService {
                 actor: Some(user),
                 resource: Some(user),
             };
-            return Err(self
-                .credential_check_failed(&email_digest, &lockout, failure, origin)
-                .await);
+            return Err(self.credential_check_failed(&guess, failure, origin).await);
         }
         let password_hash = self.hasher.hash(&new).await?;
         let keep = current_session.map(|s| &s.id);
-        let change = Change::new(self.user_event("auth.password.change", user, user, origin)?);
-        // A credential changed since it was read: another change won; the caller retries.
-        self.replace_credential(
-            change,
-            &account,
-            password_hash,
-            AuthError::ConcurrentChange,
-            keep,
-            origin,
-        )
-        .await?
-        .commit(&*self.table)
-        .await?;
-        Ok(())
+        let cleared = self
+            .limits
+            .clear_failures_op(&email_digest, &guess.standing);
+        let cleared = &cleared;
+        let head = || {
+            Ok(
+                Change::new(self.user_event("auth.password.change", user, user, origin)?)
+                    .op(cleared.clone()),
+            )
+        };
+        match self
+            .replace_credential(head, &account, password_hash, keep, origin)
+            .await
+        {
+            // Another change won; the caller may retry with the password that is now current.
+            Err(AuthError::CredentialChanged) => Err(AuthError::ConcurrentChange),
+            other => other,
+        }
     }
 
-    /// Adds to `change` the writes that store a new password hash (refused with `stale` if the
-    /// credential is no longer at the version read) and end every session of the user but
-    /// `keep`, each with its audit event.
-    pub(super) async fn replace_credential(
+    /// Stores `password_hash` as the user's password — with the writes and event of `head`,
+    /// refused with [`AuthError::CredentialChanged`] if the credential is no longer at the
+    /// version read — and ends every session of the user but `keep`, each audited.
+    ///
+    /// Sessions are found in the user's places (and, for sessions older than places, in the
+    /// index). The transaction that replaces the password also requires every place to be as
+    /// read, so a login that checked the old password cannot slip a session in; when the
+    /// sessions are too many for that one transaction, the oldest end first in transactions of
+    /// their own (bounded: the places are at most the cap), so it always fits.
+    pub(super) async fn replace_credential<H>(
         &self,
-        change: Change<AuthError>,
+        head: H,
         account: &Account,
         password_hash: String,
-        stale: AuthError,
         keep: Option<&SessionId>,
         origin: &RequestOrigin,
-    ) -> Result<Change<AuthError>, AuthError> {
+    ) -> Result<(), AuthError>
+    where
+        H: Fn() -> Result<Change<AuthError>, AuthError>,
+    {
         let user = &account.profile.value.id;
+        let version = account.credential.version;
         let credential = Credential {
             password_hash,
             changed_at: self.clock.now(),
-        };
-        let version = account.credential.version;
-        let mut change = change.put_or(
-            credential.to_item(user, version + 1),
-            Condition::VersionEquals(version),
-            stale,
-        );
-        for session in self.sessions.list(user).await? {
-            if Some(&session.id) == keep {
-                continue;
-            }
-            change = change
-                .op(self.sessions.delete_op(&session))
-                .also(self.user_event("auth.session.revoke", user, &session.id, origin)?);
         }
-        Ok(change)
+        .to_item(user, version + 1);
+        let cap = self.settings.max_sessions_per_user;
+        let (head, credential) = (&head, &credential);
+        retrying(|| async move {
+            let places = self.sessions.places(user).await?;
+            let listed = self.sessions.list(user).await?;
+            let mut kept = Vec::new();
+            let mut ending = Vec::new();
+            for place in &places {
+                if Some(&place.session_id) == keep {
+                    kept.push(place);
+                } else {
+                    ending.push(Ending::Placed(place));
+                }
+            }
+            let unplaced = listed.iter().filter(|session| {
+                Some(&session.id) != keep && places.iter().all(|p| p.session_id != session.id)
+            });
+            // Oldest first: those that end early if not all fit.
+            ending.splice(0..0, unplaced.map(Ending::Unplaced));
+            let free: Vec<usize> = (0..cap)
+                .filter(|index| places.iter().all(|p| p.index != *index))
+                .collect();
+
+            let mut change = head()?.put_or(
+                credential.clone(),
+                Condition::VersionEquals(version),
+                AuthError::CredentialChanged,
+            );
+            for place in &kept {
+                change = change.op(self.sessions.unchanged_op(user, place));
+            }
+            for index in &free {
+                change = change.op(self.sessions.still_free_op(user, *index));
+            }
+            // Its own event is one more write.
+            let mut room = MAX_TRANSACTION_OPS.saturating_sub(change.len() + 1);
+            let mut fit = 0;
+            for end in ending.iter().rev() {
+                if end.writes() > room {
+                    break;
+                }
+                room -= end.writes();
+                fit += 1;
+            }
+            let (early, last) = ending.split_at(ending.len() - fit);
+            for chunk in early.chunks(ENDED_PER_CHUNK) {
+                let mut ends = chunk.iter();
+                let Some(first) = ends.next() else { continue };
+                let mut revoke = self.end(
+                    Change::new(self.revoke_event(user, first, origin)?),
+                    user,
+                    first,
+                );
+                for end in ends {
+                    revoke = self.end(
+                        revoke.also(self.revoke_event(user, end, origin)?),
+                        user,
+                        end,
+                    );
+                }
+                revoke.commit(&*self.table).await?;
+            }
+            for end in last {
+                change = self.end(
+                    change.also(self.revoke_event(user, end, origin)?),
+                    user,
+                    end,
+                );
+            }
+            change.commit(&*self.table).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    fn revoke_event(
+        &self,
+        user: &UserId,
+        end: &Ending<'_>,
+        origin: &RequestOrigin,
+    ) -> Result<AuditEvent, AuthError> {
+        self.user_event("auth.session.revoke", user, end.session_id(), origin)
+    }
+
+    /// Adds the writes that end a session (its event is added by the caller).
+    fn end(&self, change: Change<AuthError>, user: &UserId, end: &Ending<'_>) -> Change<AuthError> {
+        let writes: Vec<TxOp> = match end {
+            Ending::Placed(place) => vec![
+                self.sessions.free_op(user, place),
+                self.sessions.delete_held_op(place),
+            ],
+            Ending::Unplaced(session) => vec![self.sessions.delete_op(session)],
+        };
+        change.ops(writes)
     }
 }

@@ -5,22 +5,44 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{AuthService, HOUR, personal_inputs};
 use crate::audit::{Change, Outcome, RequestOrigin};
 use crate::auth::outbox::MessageKind;
+use crate::auth::rate_limit::ip_bucket;
 use crate::auth::tokens::Purpose;
-use crate::auth::{AuthError, Email};
+use crate::auth::{AuthError, Email, UserId};
 use crate::store::schema::RateBucket;
 
 /// Reset emails sent to one address per hour; further requests still answer 202 but send nothing.
 const RESET_EMAILS_PER_HOUR: u32 = 5;
 
+/// Reset requests one client IP may make per hour (429 beyond). A constant until the settings
+/// carry it.
+const RESET_REQUESTS_PER_IP_PER_HOUR: u32 = 20;
+
 impl AuthService {
-    /// Sends a reset link if the address has an account. Answers the same either way; an
-    /// error after the look-up is logged, not returned, so that it cannot tell either.
+    /// Sends a reset code if the address has an account, through the outbox. Answers the same
+    /// either way and does the same reads and writes either way: for an unknown address it reads
+    /// an account that does not exist and writes a decoy token and a sealed decoy message (the
+    /// mailer discards it) with its audit event. An error after the look-up is logged, not
+    /// returned, so that it cannot tell either. Over the client IP's quota: 429.
     #[tracing::instrument(skip_all, fields(ip = ?origin.ip))]
     pub async fn request_password_reset(
         &self,
         email: &Email,
         origin: &RequestOrigin,
     ) -> Result<(), AuthError> {
+        let ip = ip_bucket(origin.ip);
+        let per_ip = self
+            .limits
+            .hit(
+                RateBucket::ResetIp(&ip),
+                RESET_REQUESTS_PER_IP_PER_HOUR,
+                HOUR,
+            )
+            .await?;
+        if let Err(refused) = per_ip.check() {
+            self.record(self.event("auth.password.reset_request", Outcome::Denied, origin)?)
+                .await;
+            return Err(refused);
+        }
         let user = self.users.id_by_email(email).await?;
         let result = async {
             let digest = email.digest();
@@ -28,20 +50,26 @@ impl AuthService {
                 .limits
                 .hit(RateBucket::ResetEmail(&digest), RESET_EMAILS_PER_HOUR, HOUR)
                 .await?;
-            let Some(user) = user.filter(|_| !quota.exceeded) else {
-                let outcome = if quota.exceeded { Outcome::Denied } else { Outcome::Failure };
-                self.record(self.event("auth.password.reset_request", outcome, origin)?).await;
+            if quota.exceeded {
+                self.record(self.event("auth.password.reset_request", Outcome::Denied, origin)?)
+                    .await;
                 return Ok(());
-            };
-            let account = self.users.account(&user).await?.ok_or(AuthError::Unauthenticated)?;
+            }
             let now = self.clock.now();
+            // An unknown address stands in for a user who does not exist.
+            let (target, known) = match &user {
+                Some(user) => (user.clone(), true),
+                None => (UserId::generate(now)?, false),
+            };
+            let account = self.users.account(&target).await?;
+            let binding = match (&account, known) {
+                (Some(account), true) => account.credential.version.to_string(),
+                (None, false) => "0".to_owned(),
+                _ => return Err(AuthError::Corrupt("account of the email claim")),
+            };
             let ttl = self.settings.reset_token_ttl;
-            let binding = account.credential.version.to_string();
-            let (token, put) = self.tokens.issue(Purpose::ResetPassword, &user, &binding, now, ttl)?;
-            let event = self
-                .event("auth.password.reset_request", Outcome::Success, origin)?
-                .resource(&user);
-            Change::new(event).op(put).commit(&*self.table).await?;
+            let (token, put) =
+                self.tokens.issue(Purpose::ResetPassword, &target, &binding, now, ttl)?;
             let text = format!(
                 "Someone asked to reset the password of your Coffer account.\n\n\
                  Your reset code: {}\n\n\
@@ -50,8 +78,25 @@ impl AuthService {
                 token.expose_secret(),
                 ttl.as_secs() / 60,
             );
-            self.send(&account.profile.value, MessageKind::ResetPassword, "Reset your Coffer password", text, ttl)
-                .await
+            let mail = self
+                .mail_op(
+                    &target,
+                    email,
+                    MessageKind::ResetPassword,
+                    "Reset your Coffer password",
+                    text,
+                    ttl,
+                    !known,
+                )
+                .await?;
+            let event = if known {
+                self.event("auth.password.reset_request", Outcome::Success, origin)?
+                    .resource(&target)
+            } else {
+                self.event("auth.password.reset_request", Outcome::Failure, origin)?
+            };
+            Change::new(event).op(put).op(mail).commit(&*self.table).await?;
+            Ok::<(), AuthError>(())
         }
         .await;
         if let Err(err) = result {
@@ -93,27 +138,29 @@ impl AuthService {
             });
         }
         let password_hash = self.hasher.hash(&new).await?;
-        let change = Change::new(self.user_event(
-            "auth.password.reset",
-            &profile.id,
-            &profile.id,
-            origin,
-        )?)
-        // Spent by someone else meanwhile: the token is no longer valid.
-        .op_or(record.spend_op(), AuthError::InvalidToken);
-        // A credential changed since it was read voids the token bound to its version.
-        self.replace_credential(
-            change,
-            &account,
-            password_hash,
-            AuthError::InvalidToken,
-            None,
-            origin,
-        )
-        .await?
-        .op(self.limits.unlock_op(&profile.email.digest()))
-        .commit(&*self.table)
-        .await?;
+        let unlock = self
+            .limits
+            .unlock_op(&profile.email.digest(), &self.lockout());
+        let (record, unlock) = (&record, &unlock);
+        let head = || {
+            Ok(Change::new(self.user_event(
+                "auth.password.reset",
+                &profile.id,
+                &profile.id,
+                origin,
+            )?)
+            // Spent by someone else meanwhile: the token is no longer valid.
+            .op_or(record.spend_op(), AuthError::InvalidToken)
+            .op(unlock.clone()))
+        };
+        match self
+            .replace_credential(head, &account, password_hash, None, origin)
+            .await
+        {
+            // A credential changed since it was read voids the token bound to its version.
+            Err(AuthError::CredentialChanged) => return Err(AuthError::InvalidToken),
+            other => other?,
+        }
         tracing::info!(user_id = %profile.id, "password reset");
         Ok(())
     }

@@ -6,6 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{AuthService, HOUR};
 use crate::audit::{Change, Outcome, RequestOrigin, retrying};
 use crate::auth::outbox::MessageKind;
+use crate::auth::rate_limit::ip_bucket;
 use crate::auth::tokens::Purpose;
 use crate::auth::users::{Profile, Versioned};
 use crate::auth::{AuthError, UserId};
@@ -15,14 +16,27 @@ use crate::store::schema::RateBucket;
 /// Verification emails a user may ask for per hour.
 const VERIFY_EMAILS_PER_HOUR: u32 = 5;
 
+/// Verification requests one client IP may make per hour. A constant until the settings carry it.
+const VERIFY_REQUESTS_PER_IP_PER_HOUR: u32 = 20;
+
 impl AuthService {
-    /// Sends the user a verification code (5 an hour).
+    /// Puts a verification code for the user into the outbox (5 an hour per user, 20 an hour per
+    /// client IP; 429 beyond), in the transaction that stores the code.
     #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn request_email_verification(
         &self,
         user: &UserId,
         origin: &RequestOrigin,
     ) -> Result<(), AuthError> {
+        let ip = ip_bucket(origin.ip);
+        self.limits
+            .hit(
+                RateBucket::VerifyIp(&ip),
+                VERIFY_REQUESTS_PER_IP_PER_HOUR,
+                HOUR,
+            )
+            .await?
+            .check()?;
         let profile = self.profile(user).await?;
         if profile.email_verified {
             return Err(AuthError::AlreadyVerified);
@@ -40,10 +54,6 @@ impl AuthService {
             now,
             ttl,
         )?;
-        Change::new(self.user_event("auth.email.verify_request", user, user, origin)?)
-            .op(put)
-            .commit(&*self.table)
-            .await?;
         let text = format!(
             "Confirm that this address belongs to your Coffer account.\n\n\
              Your verification code: {}\n\n\
@@ -51,14 +61,23 @@ impl AuthService {
             token.expose_secret(),
             ttl.as_secs() / 3_600,
         );
-        self.send(
-            &profile,
-            MessageKind::VerifyEmail,
-            "Verify your email address for Coffer",
-            text,
-            ttl,
-        )
-        .await
+        let mail = self
+            .mail_op(
+                user,
+                &profile.email,
+                MessageKind::VerifyEmail,
+                "Verify your email address for Coffer",
+                text,
+                ttl,
+                false,
+            )
+            .await?;
+        Change::new(self.user_event("auth.email.verify_request", user, user, origin)?)
+            .op(put)
+            .op(mail)
+            .commit(&*self.table)
+            .await?;
+        Ok(())
     }
 
     /// Marks the email verified with a verification token, which is spent; then the address's

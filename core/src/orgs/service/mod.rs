@@ -13,6 +13,7 @@ use crate::access::Access;
 use crate::audit::{AuditEvent, AuditSink, Outcome, RequestOrigin};
 use crate::auth::TableOutbox;
 use crate::clock::Clock;
+use crate::keys::KeyRing;
 use crate::settings::OrgSettings;
 use crate::store::{Cursor, Item, Query, Table};
 
@@ -38,11 +39,17 @@ pub struct OrgsService {
 }
 
 impl OrgsService {
-    pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>, settings: &OrgSettings) -> Self {
+    /// The service on `table`; invitation mail is sealed under data keys from `keys`.
+    pub fn new(
+        table: Arc<dyn Table>,
+        clock: Arc<dyn Clock>,
+        keys: Arc<dyn KeyRing>,
+        settings: &OrgSettings,
+    ) -> Self {
         Self {
             audit: AuditSink::new(Arc::clone(&table), Arc::clone(&clock)),
             access: Access::new(Arc::clone(&table)),
-            outbox: TableOutbox::new(Arc::clone(&table)),
+            outbox: TableOutbox::new(Arc::clone(&table), keys),
             settings: settings.clone(),
             table,
             clock,
@@ -94,6 +101,7 @@ impl crate::http::GroupService for OrgsService {
         Ok(Self::new(
             Arc::clone(&ports.table),
             Arc::clone(&ports.clock),
+            Arc::clone(&ports.keys),
             &settings.orgs,
         ))
     }

@@ -18,6 +18,7 @@ const EVENTS: &[(&str, u16)] = &[
     ("me.json", 200),
     ("update-profile.json", 200),
     ("list-sessions.json", 200),
+    ("activity.json", 200),
     ("verify-email-request.json", 202),
     ("verify-email-confirm.json", 204),
     ("change-password.json", 204),

@@ -2,6 +2,8 @@
 //! backend for every route and error path, and the main flows again on the AWS backend (moto).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod activity;
+mod attacks;
 mod audit;
 mod aws;
 mod canary;
@@ -9,9 +11,11 @@ mod events;
 mod login;
 mod logs;
 mod openapi;
+mod outbox;
 mod password;
 mod profile;
 mod register;
+mod request_paths;
 mod reset;
 mod sessions;
 mod verification;
@@ -48,8 +52,15 @@ fn groups(
     service: &mut Option<Arc<AuthService>>,
 ) -> impl FnOnce(&Settings, &Ports) -> Vec<FunctionGroup> + '_ {
     move |settings, ports| {
-        let built =
-            Arc::new(AuthService::new(ports.table.clone(), ports.clock.clone(), settings).unwrap());
+        let built = Arc::new(
+            AuthService::new(
+                ports.table.clone(),
+                ports.clock.clone(),
+                ports.keys.clone(),
+                settings,
+            )
+            .unwrap(),
+        );
         *service = Some(built.clone());
         vec![coffer_function_auth::group_with_service(built)]
     }

@@ -142,7 +142,12 @@ async fn verifying_an_invited_address_makes_its_new_user_a_member_with_the_invit
     let app = spawn_app();
     let owner = app.signed_up().await;
     let owner_id = UserId::parse(&owner.user_id).unwrap();
-    let orgs = OrgsService::new(app.table.clone(), app.clock.clone(), &app.settings.orgs);
+    let orgs = OrgsService::new(
+        app.table.clone(),
+        app.clock.clone(),
+        app.kit.state.ports.keys.clone(),
+        &app.settings.orgs,
+    );
     let origin = RequestOrigin::default();
     let org = orgs
         .create(&owner_id, Name::parse("Acme").unwrap(), Tier::Free, &origin)

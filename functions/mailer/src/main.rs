@@ -1,0 +1,16 @@
+use coffer_core::auth::Mailer;
+use coffer_core::{Ports, Settings, SystemClock, telemetry};
+use lambda_runtime::{LambdaEvent, service_fn};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_json);
+    let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
+    let mailer = &Mailer::from_settings(&settings, &ports).await;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
+        Ok::<_, lambda_runtime::Error>(coffer_function_mailer::handle(mailer, event).await)
+    }))
+    .await
+}
