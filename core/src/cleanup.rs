@@ -1,13 +1,14 @@
-//! The scheduled cleanup: purges what has expired that DynamoDB's TTL has not yet removed.
-//! Idempotent, bounded by the time it is given, and safe to run twice at once (every delete is
-//! conditional on the item still being expired).
+//! The scheduled cleanup: purges soft-deleted orgs with what they owned, and what has expired
+//! that DynamoDB's TTL has not yet removed. Idempotent, bounded by the time it is given — the
+//! table sweep remembers where it stopped and the next run resumes there — and safe to run twice
+//! at once (every delete is conditional on the item still being expired).
 
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::backends::Ports;
-use crate::store::StoreError;
+use crate::store::{Condition, Cursor, Item, StoreError, schema};
 
 /// Items removed per store call.
 const BATCH: usize = 100;
@@ -21,6 +22,8 @@ pub struct CleanupReport {
     pub purged_org_items: usize,
     /// The run stopped because its time ran out, not because nothing was left.
     pub out_of_time: bool,
+    /// The table sweep stopped midway; the next run goes on from there.
+    pub sweep_resumes: bool,
 }
 
 /// Purges expired items until none is left or `deadline` is `margin` away.
@@ -35,17 +38,24 @@ pub async fn run(
     report.purged_orgs = purged.orgs;
     report.purged_org_items = purged.items;
     report.out_of_time = purged.out_of_time;
+    let mut from = sweep_position(ports).await?;
+    let resumed = from.is_some();
     while !report.out_of_time {
         if Instant::now() + margin >= deadline {
             report.out_of_time = true;
             break;
         }
-        let removed = ports.table.sweep_expired(BATCH).await?;
-        report.expired_items += removed;
-        if removed < BATCH {
+        let sweep = ports.table.sweep_expired(BATCH, from.as_ref()).await?;
+        report.expired_items += sweep.removed;
+        from = sweep.resume;
+        if from.is_none() {
             break;
         }
     }
+    if from.is_some() || resumed {
+        save_sweep_position(ports, from.as_ref()).await?;
+    }
+    report.sweep_resumes = from.is_some();
     tracing::info!(
         expired_items = report.expired_items,
         purged_orgs = report.purged_orgs,
@@ -54,4 +64,22 @@ pub async fn run(
         "cleanup done"
     );
     Ok(report)
+}
+
+/// Where the last run's sweep stopped, if it did not finish.
+async fn sweep_position(ports: &Ports) -> Result<Option<Cursor>, StoreError> {
+    let Some(item) = ports.table.get(&schema::cleanup_state()).await? else {
+        return Ok(None);
+    };
+    // An unreadable position only costs a pass from the start.
+    Ok(item
+        .attrs
+        .get("resume")
+        .and_then(|v| v.as_str())
+        .and_then(|raw| Cursor::decode(raw).ok()))
+}
+
+async fn save_sweep_position(ports: &Ports, at: Option<&Cursor>) -> Result<(), StoreError> {
+    let item = Item::new(schema::cleanup_state()).with_attr("resume", at.map(Cursor::encode));
+    ports.table.put(item, Condition::None).await
 }

@@ -1,20 +1,16 @@
 //! The audit sink: one table item per event `{id, time, actor, action, resource, outcome, ip,
-//! request_id}`. Events never hold a sensitive value (no email, password, token or record field):
-//! ids, an IP, an outcome.
+//! user_agent, request_id, org_id}`. Events never hold a sensitive value (no email, password,
+//! token or record field): ids, an IP, an outcome. Changes write their events through
+//! [`Change`], in the change's own transaction.
 //!
-//! # Keys (room for `GET /v1/audit/logs?org_id=&actor=&action=&from=&to=`, newest first)
+//! # Keys (from `store::schema`; `docs/keys.md`)
 //!
-//! | pk | sk | gsi1pk / gsi1sk |
-//! |---|---|---|
-//! | `AUDIT#<scope>#<YYYY-MM-DD>` | `<time, RFC 3339 with 9 fraction digits>#<evt_id>` | `AUDIT#<scope>#ACTOR#<actor>` / the same sort key (only when there is an actor) |
-//!
-//! `scope` is the event's org id, or `_` for platform events without one (identity's). A day's
-//! partition holds a scope's events in time order, so `from`/`to` is a `between` on the sort key
-//! of each day's partition, read descending; the actor filter reads `gsi1` the same way; `action`
-//! filters the pages read. Day partitions keep any one partition from growing without bound.
-//! The per-org hash chain (`GET /v1/audit/verify`) is not written yet: each event will carry
-//! `prev_hash` / `hash` over its canonical form, linked through a per-org head item updated with
-//! `VersionEquals` in the event's transaction; the names are reserved here.
+//! An event lives in its scope's day partition (`AUDIT#<org | _>#<YYYY-MM-DD>`, sorted by time and
+//! id) and, in `gsi1`, in the partition of whom it concerns (`AUDIT#<scope>#ACTOR#<id>`): its
+//! actor, or — for a failed login on an account — the user it was tried on, so the user's own
+//! activity log (`GET /v1/auth/activity`) is one query. `scope` is the event's org id, or `_` for
+//! platform events without one (identity's). Day partitions keep any one partition from growing
+//! without bound. The per-org hash chain (`GET /v1/audit/verify`) is the audit issue's.
 
 mod change;
 

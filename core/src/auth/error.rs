@@ -5,6 +5,7 @@ use crate::crypto::CryptoError;
 use crate::http::{ApiError, FieldError};
 use crate::store::StoreError;
 
+use super::email_index::EmailIndexError;
 use super::outbox::OutboxError;
 
 /// Identity's errors. Messages never carry an email, a password or a token.
@@ -63,6 +64,8 @@ pub enum AuthError {
     Hashing(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the outbox failed")]
     Outbox(#[from] OutboxError),
+    #[error("the email index failed")]
+    EmailIndex(#[from] EmailIndexError),
     #[error("a blocking task failed")]
     Task(#[from] tokio::task::JoinError),
     /// A stored item that does not have the shape this code writes.
@@ -124,6 +127,7 @@ impl From<AuthError> for ApiError {
             | AuthError::Crypto(_)
             | AuthError::Hashing(_)
             | AuthError::Outbox(_)
+            | AuthError::EmailIndex(_)
             | AuthError::Task(_)
             | AuthError::Corrupt(_) => ApiError::internal(err),
         }

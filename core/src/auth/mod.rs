@@ -8,8 +8,10 @@
 //! Every key comes from [`crate::store::schema`] (its `LAYOUT` documents them: `docs/keys.md`).
 //! Secrets that are only compared (session and single-use tokens) appear only as their digest;
 //! an email address appears only inside its user's profile (and in the outbox message sent to
-//! it): keys use `digest(canonical email)` instead. Failed logins, the lock and the lockout count
-//! live in the address's partition next to its claim, so a login reads them in one query.
+//! it): keys use its keyed digest instead ([`EmailIndex`]: HMAC-SHA256 under a key from the key
+//! ring, so a dump of the table does not confirm which addresses have accounts). Failed logins,
+//! the lock and the lockout count live in the address's partition next to its claim, so a login
+//! reads them in one query.
 //!
 //! Every change is one [`crate::audit::Change`]: its writes and the audit events that record
 //! them in one transaction, failed conditions mapped to [`AuthError`]s, races retried by
@@ -26,6 +28,7 @@
 //!   the next login removes.
 
 pub mod email;
+pub mod email_index;
 mod error;
 pub mod ids;
 pub mod outbox;
@@ -37,6 +40,7 @@ pub mod tokens;
 pub mod users;
 
 pub use email::Email;
+pub use email_index::{EmailDigest, EmailIndex, EmailIndexError};
 pub use error::AuthError;
 pub use ids::{SessionId, UserId};
 pub use outbox::{MailSender, Mailer, Outbox, OutboxError, OutboxMessage, TableOutbox};
@@ -52,7 +56,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
 /// The SHA-256 of a secret or an identifier, base64url without padding: what keys hold instead
-/// of the value itself.
+/// of the value itself. Only for values an attacker cannot list (random tokens): email
+/// addresses go through [`EmailIndex`].
 pub fn digest(value: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
 }

@@ -90,8 +90,9 @@ pub struct Verification {
 #[derive(Debug)]
 pub struct PasswordHasher {
     params: Params,
-    /// A hash of a random password, made on first need: unknown emails are verified against it
-    /// so that they cost what a known one does.
+    /// A hash of a random password, made at start ([`PasswordHasher::prepare`], from the
+    /// service's warm-up) or else on first need: unknown emails are verified against it so that
+    /// they cost what a known one does.
     dummy: OnceCell<String>,
     verifications: AtomicU64,
     argon2_nanos: AtomicU64,
@@ -188,6 +189,17 @@ impl PasswordHasher {
             matches: verification.matches && real,
             needs_rehash: verification.needs_rehash && real,
         })
+    }
+
+    /// Makes the dummy hash now (at cold start), so that the first unknown email does not pay
+    /// for a hash a known one does not.
+    pub async fn prepare(&self) -> Result<(), AuthError> {
+        self.dummy().await.map(|_| ())
+    }
+
+    /// Whether the dummy hash is made.
+    pub fn is_prepared(&self) -> bool {
+        self.dummy.initialized()
     }
 
     async fn dummy(&self) -> Result<&String, AuthError> {
@@ -343,6 +355,22 @@ mod tests {
                 needs_rehash: false
             }
         );
+        assert_eq!(hasher.verifications(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_prepared_hasher_verifies_an_unknown_user_without_hashing_first() {
+        let hasher = small();
+        assert!(!hasher.is_prepared());
+        hasher.prepare().await.unwrap();
+        assert!(hasher.is_prepared());
+        let hashed = hasher.argon2_time();
+        assert!(hashed > Duration::ZERO);
+        // Made once: preparing again does no work.
+        hasher.prepare().await.unwrap();
+        assert_eq!(hasher.argon2_time(), hashed);
+        let outcome = hasher.verify(&secret("anything"), None).await.unwrap();
+        assert!(!outcome.matches);
         assert_eq!(hasher.verifications(), 1);
     }
 

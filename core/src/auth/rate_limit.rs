@@ -145,7 +145,7 @@ impl RateLimiter {
     }
 
     /// The address's standing (one query on the address's partition); `email_digest` is
-    /// [`crate::auth::Email::digest`].
+    /// [`crate::auth::EmailDigest`] (the keyed digest of the address).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn standing(
         &self,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{AuthError, Email, UserId};
+use super::{AuthError, Email, EmailDigest, UserId};
 use crate::store::{Item, Query, Table, schema};
 
 /// A user's display name: trimmed, 1-100 characters, no control characters.
@@ -162,14 +162,10 @@ impl UserStore {
         Self { table }
     }
 
-    /// The user who owns `email`, if any (one get).
+    /// The user who owns the address of `email` (its keyed digest), if any (one get).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn id_by_email(&self, email: &Email) -> Result<Option<UserId>, AuthError> {
-        let Some(item) = self
-            .table
-            .get(&schema::email_claim(&email.digest()))
-            .await?
-        else {
+    pub async fn id_by_email(&self, email: &EmailDigest) -> Result<Option<UserId>, AuthError> {
+        let Some(item) = self.table.get(&schema::email_claim(email.as_str())).await? else {
             return Ok(None);
         };
         UserId::parse(text(&item, "user_id")?)
@@ -177,19 +173,18 @@ impl UserStore {
             .ok_or(AuthError::Corrupt("email owner"))
     }
 
-    /// The owner of `email`, if any, and every item of the email's partition (one query): what a
-    /// login needs to know before it verifies a password.
+    /// The owner of the address of `email` (its keyed digest), if any, and every item of the
+    /// address's partition (one query): what a login needs to know before it verifies a password.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn login_identity(
         &self,
-        email: &Email,
+        email: &EmailDigest,
     ) -> Result<(Option<UserId>, Vec<Item>), AuthError> {
-        let digest = email.digest();
         let page = self
             .table
-            .query(&Query::partition(schema::email_partition(&digest)).limit(20))
+            .query(&Query::partition(schema::email_partition(email.as_str())).limit(20))
             .await?;
-        let claim = schema::email_claim(&digest);
+        let claim = schema::email_claim(email.as_str());
         let owner = match page.items.iter().find(|item| item.key == claim) {
             Some(item) => Some(
                 UserId::parse(text(item, "user_id")?).ok_or(AuthError::Corrupt("email owner"))?,
@@ -252,10 +247,10 @@ impl UserStore {
     }
 }
 
-/// The claim of `email` by `user`: written with `MustNotExist` when the user is created, it is
-/// the uniqueness rule of addresses.
-pub(crate) fn email_claim_item(email: &Email, user: &UserId) -> Item {
-    Item::new(schema::email_claim(&email.digest())).with_attr("user_id", user.as_str())
+/// The claim of an address (its keyed digest) by `user`: written with `MustNotExist` when the
+/// user is created, it is the uniqueness rule of addresses.
+pub(crate) fn email_claim_item(email: &EmailDigest, user: &UserId) -> Item {
+    Item::new(schema::email_claim(email.as_str())).with_attr("user_id", user.as_str())
 }
 
 pub(crate) fn rfc3339(at: OffsetDateTime) -> String {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::Faulty;
-use crate::store::{Condition, Item, Key, Page, Query, StoreError, Table, TxOp};
+use crate::store::{Condition, Cursor, Item, Key, Page, Query, StoreError, Sweep, Table, TxOp};
 
 #[async_trait]
 impl Table for Faulty<Arc<dyn Table>> {
@@ -37,9 +37,13 @@ impl Table for Faulty<Arc<dyn Table>> {
         self.inner.increment(key, by, expires_at).await
     }
 
-    async fn sweep_expired(&self, limit: usize) -> Result<usize, StoreError> {
+    async fn sweep_expired(
+        &self,
+        limit: usize,
+        from: Option<&Cursor>,
+    ) -> Result<Sweep, StoreError> {
         self.before().await.map_err(StoreError::backend)?;
-        self.inner.sweep_expired(limit).await
+        self.inner.sweep_expired(limit, from).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

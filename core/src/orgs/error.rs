@@ -46,6 +46,8 @@ pub enum OrgError {
     Corrupt(#[from] BadAttribute),
     #[error("the outbox failed")]
     Outbox(#[from] crate::auth::OutboxError),
+    #[error("the email index failed")]
+    EmailIndex(#[from] crate::auth::EmailIndexError),
 }
 
 impl From<ChangeError<OrgError>> for OrgError {
@@ -84,7 +86,8 @@ impl From<OrgError> for ApiError {
             OrgError::Store(_)
             | OrgError::Crypto(_)
             | OrgError::Corrupt(_)
-            | OrgError::Outbox(_) => ApiError::internal(err),
+            | OrgError::Outbox(_)
+            | OrgError::EmailIndex(_) => ApiError::internal(err),
         }
     }
 }

@@ -5,10 +5,13 @@
 use time::OffsetDateTime;
 
 use crate::access::Role;
-use crate::auth::Email;
+use crate::auth::{Email, EmailDigest};
 use crate::ids::{InvitationId, OrgId, UserId};
 use crate::store::attrs::{self, BadAttribute, rfc3339};
 use crate::store::{Item, schema};
+
+/// The invitation item's attribute that holds the keyed digest of its address.
+pub(crate) const EMAIL_DIGEST: &str = "email_digest";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invitation {
@@ -22,22 +25,25 @@ pub struct Invitation {
 }
 
 impl Invitation {
-    pub fn to_item(&self) -> Item {
+    /// The invitation's item; `email` is the keyed digest of its address, kept so that the
+    /// cleanup (which holds no key ring) can remove the claim with the invitation.
+    pub fn to_item(&self, email: &EmailDigest) -> Item {
         Item::new(schema::invitation(&self.org_id, &self.id))
             .with_expiry(self.expires_at.unix_timestamp())
             .with_attr("id", self.id.as_str())
             .with_attr("org_id", self.org_id.as_str())
             .with_attr("email", self.email.as_str())
+            .with_attr(EMAIL_DIGEST, email.as_str())
             .with_attr("role", self.role.as_str())
             .with_attr("invited_by", self.invited_by.as_str())
             .with_attr("created_at", rfc3339(self.created_at))
             .with_attr("valid_until", rfc3339(self.expires_at))
     }
 
-    /// The claim that keeps one pending invitation per address and org, and lets a
-    /// verification find it.
-    pub fn claim_item(&self) -> Item {
-        Item::new(schema::invitation_claim(&self.email.digest(), &self.org_id))
+    /// The claim that keeps one pending invitation per address (`email`, its keyed digest) and
+    /// org, and lets a verification find it.
+    pub fn claim_item(&self, email: &EmailDigest) -> Item {
+        Item::new(schema::invitation_claim(email.as_str(), &self.org_id))
             .with_expiry(self.expires_at.unix_timestamp())
             .with_attr("invitation_id", self.id.as_str())
             .with_attr("org_id", self.org_id.as_str())

@@ -95,15 +95,14 @@ fn removal(org: &OrgId, item: &Item) -> Vec<TxOp> {
             },
         ];
     }
+    // The claim is found by the keyed digest the invitation keeps (the cleanup holds no key
+    // ring); a claim left behind expires with its invitation.
     if item.key.sk.starts_with(schema::ORG_INVITATIONS_PREFIX)
-        && let Some(email) = text("email").and_then(|e| crate::auth::Email::parse(e).ok())
+        && let Some(email_digest) = text(super::invitation::EMAIL_DIGEST)
     {
         return vec![
             delete(item.key.clone(), Condition::MustExist),
-            delete(
-                schema::invitation_claim(&email.digest(), org),
-                Condition::None,
-            ),
+            delete(schema::invitation_claim(email_digest, org), Condition::None),
         ];
     }
     vec![delete(item.key.clone(), Condition::None)]

@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 use tracing::Instrument as _;
 
 use super::{
-    Bounds, Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError,
+    Bounds, Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, Sweep,
     TABLE_DEFINITION, Table, TxOp, check_transaction,
 };
 use crate::clock::Clock;
@@ -43,6 +43,9 @@ const COUNT: &str = "count";
 /// A counter's update and restart race with other writers; after this many rounds the caller
 /// gets [`StoreError::Conflict`] and may retry.
 const INCREMENT_ATTEMPTS: usize = 5;
+/// Items one `sweep_expired` call reads (DynamoDB's scan `Limit`: counted before the filter).
+const SWEEP_SCAN_PAGE: usize = 1000;
+
 /// Deletes that `sweep_expired` keeps in flight.
 const SWEEP_CONCURRENCY: usize = 16;
 
@@ -434,39 +437,53 @@ impl Table for DynamoTable {
         Err(StoreError::Conflict)
     }
 
-    /// Scans (the cleanup function only) and deletes each expired item on the condition that it
-    /// is still expired, so an item rewritten meanwhile survives.
+    /// Scans one page (the cleanup function only) from `from` and deletes each expired item on
+    /// the condition that it is still expired, so an item rewritten meanwhile survives.
     #[tracing::instrument(level = "debug", skip_all, fields(table = %self.table, limit = limit))]
-    async fn sweep_expired(&self, limit: usize) -> Result<usize, StoreError> {
+    async fn sweep_expired(
+        &self,
+        limit: usize,
+        from: Option<&Cursor>,
+    ) -> Result<Sweep, StoreError> {
         if limit == 0 {
-            return Ok(0);
+            return Ok(Sweep {
+                removed: 0,
+                resume: from.cloned(),
+            });
         }
         let now = self.clock.unix();
-        let mut keys: Vec<Attrs> = Vec::new();
-        let mut start: Option<Attrs> = None;
-        loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .filter_expression("#exp <= :now")
-                .projection_expression("#pk, #sk")
-                .expression_attribute_names("#exp", EXPIRES_AT)
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":now", number(now))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(map_sdk_error)?;
-            keys.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if keys.len() >= limit || start.is_none() {
-                break;
-            }
+        let start = from.map(|cursor| key_attributes(&cursor.key()));
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("#exp <= :now")
+            .projection_expression("#pk, #sk")
+            .expression_attribute_names("#exp", EXPIRES_AT)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":now", number(now))
+            .limit(i32::try_from(SWEEP_SCAN_PAGE).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        let mut keys: Vec<Attrs> = out.items.unwrap_or_default();
+        let mut resume = out
+            .last_evaluated_key
+            .map(from_attributes)
+            .transpose()?
+            .map(|item| Cursor::after(&item));
+        if keys.len() > limit {
+            // Stop after the last one taken; the rest of the page is read again next time.
+            keys.truncate(limit);
+            resume = keys
+                .last()
+                .cloned()
+                .map(from_attributes)
+                .transpose()?
+                .map(|item| Cursor::after(&item));
         }
-        keys.truncate(limit);
-
         let mut deleted = 0;
         let mut first_error = None;
         let mut tasks = tokio::task::JoinSet::new();
@@ -503,7 +520,10 @@ impl Table for DynamoTable {
         }
         match first_error {
             Some(err) => Err(err),
-            None => Ok(deleted),
+            None => Ok(Sweep {
+                removed: deleted,
+                resume,
+            }),
         }
     }
 

@@ -210,6 +210,14 @@ impl TxOp {
     }
 }
 
+/// What one call of [`Table::sweep_expired`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    pub removed: usize,
+    /// Where to go on; `None` when the pass is complete.
+    pub resume: Option<Cursor>,
+}
+
 /// The most writes one transaction may hold (DynamoDB's limit).
 pub const MAX_TRANSACTION_OPS: usize = 100;
 
@@ -236,9 +244,12 @@ pub trait Table: Send + Sync + std::fmt::Debug + 'static {
     /// exist, or has expired, starts again from zero and takes `expires_at` (Unix seconds).
     async fn increment(&self, key: &Key, by: i64, expires_at: i64) -> Result<i64, StoreError>;
 
-    /// Removes up to `limit` expired items and says how many went. For the cleanup function only:
-    /// it may scan.
-    async fn sweep_expired(&self, limit: usize) -> Result<usize, StoreError>;
+    /// Removes up to `limit` expired items from a bounded stretch of the table that starts after
+    /// `from`, and says how many went and where the next call goes on (`None`: the pass reached
+    /// the end). For the cleanup function only: it may scan. One call never reads the whole
+    /// table, so a caller with a deadline can stop between calls and resume later.
+    async fn sweep_expired(&self, limit: usize, from: Option<&Cursor>)
+    -> Result<Sweep, StoreError>;
 
     /// Answers when the store can serve requests (readiness).
     async fn ping(&self) -> Result<(), StoreError>;

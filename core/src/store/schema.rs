@@ -3,9 +3,10 @@
 //! tests below prove that no two kinds can share a key. `docs/keys.md` is generated from
 //! [`LAYOUT`] (a test keeps it current).
 //!
-//! Keys never hold a secret or an email address: secrets and addresses appear as their digest
-//! (SHA-256, base64url), and names as the digest of their lower-cased form. Ids are typed, so
-//! they cannot hold the `#` that separates a key's parts.
+//! Keys never hold a secret or an email address: secrets appear as their digest (SHA-256,
+//! base64url), addresses as their keyed digest (`hmac(email)`: HMAC-SHA256 under the deployment's
+//! email-index key, see `crate::auth::email_index`), and names as the digest of their lower-cased
+//! form. Ids are typed, so they cannot hold the `#` that separates a key's parts.
 
 use crate::ids::{InvitationId, OrgId, TeamId, UserId, VaultId};
 
@@ -53,29 +54,36 @@ pub const LAYOUT: &[ItemKind] = &[
         what: "one of a user's fixed number of session places: which session holds it (the cap, enforced in the login's transaction)",
     },
     ItemKind {
+        name: "cleanup state",
+        pk: "CLEANUP",
+        sk: "SWEEP",
+        gsi1: None,
+        what: "where the table sweep of expired items stopped, so the next run resumes there",
+    },
+    ItemKind {
         name: "email claim",
-        pk: "EMAIL#<digest(email)>",
+        pk: "EMAIL#<hmac(email)>",
         sk: "EMAIL",
         gsi1: None,
         what: "user_id: the uniqueness rule of addresses",
     },
     ItemKind {
         name: "login failures",
-        pk: "EMAIL#<digest(email)>",
+        pk: "EMAIL#<hmac(email)>",
         sk: "FAILS#<window start>",
         gsi1: None,
         what: "guesses at the account's password in the window, counted before each is checked (expires)",
     },
     ItemKind {
         name: "login lock",
-        pk: "EMAIL#<digest(email)>",
+        pk: "EMAIL#<hmac(email)>",
         sk: "LOCK",
         gsi1: None,
         what: "the current lockout and when it ends (`until`); kept one window past its end so guesses after it count from zero",
     },
     ItemKind {
         name: "lockout count",
-        pk: "EMAIL#<digest(email)>",
+        pk: "EMAIL#<hmac(email)>",
         sk: "LOCKOUTS",
         gsi1: None,
         what: "lockouts in the last day (expires)",
@@ -148,11 +156,11 @@ pub const LAYOUT: &[ItemKind] = &[
         pk: "ORG#<org>",
         sk: "INVITE#<inv>",
         gsi1: None,
-        what: "email, role, invited_by (expires after 7 days)",
+        what: "email (and its hmac, so the cleanup can remove the claim), role, invited_by (expires after 7 days)",
     },
     ItemKind {
         name: "invitation claim",
-        pk: "INVITE#<digest(email)>",
+        pk: "INVITE#<hmac(email)>",
         sk: "ORG#<org>",
         gsi1: None,
         what: "one pending invitation per address and org; read when the address is verified",
@@ -193,6 +201,13 @@ pub const LAYOUT: &[ItemKind] = &[
         what: "the uniqueness rule of vault names in an org",
     },
     ItemKind {
+        name: "deployment key",
+        pk: "DEPLOYMENT#KEYS",
+        sk: "EMAIL_INDEX",
+        gsi1: None,
+        what: "a data key of the whole deployment, wrapped by the key ring (made on first use): EMAIL_INDEX keys the HMAC of email addresses in keys",
+    },
+    ItemKind {
         name: "pii key",
         pk: "ORG#<org>",
         sk: "PIIKEY#<version>",
@@ -222,7 +237,12 @@ pub fn user_counters(user: &UserId) -> Key {
     Key::new(user_partition(user), COUNTERS)
 }
 
-/// `EMAIL#<digest>`: an address's claim and its login failures, read by a login in one query.
+/// Where the cleanup's sweep of expired items stopped.
+pub fn cleanup_state() -> Key {
+    Key::new("CLEANUP", "SWEEP")
+}
+
+/// `EMAIL#<hmac(email)>`: an address's claim and its login failures, read by a login in one query.
 pub fn email_partition(email_digest: &str) -> String {
     format!("EMAIL#{email_digest}")
 }
@@ -443,7 +463,7 @@ pub fn invitation(org: &OrgId, invitation: &InvitationId) -> Key {
     )
 }
 
-/// `INVITE#<digest(email)>`: the pending invitations of an address, one per org.
+/// `INVITE#<hmac(email)>`: the pending invitations of an address, one per org.
 pub fn invitations_of_email(email_digest: &str) -> String {
     format!("INVITE#{email_digest}")
 }
@@ -491,6 +511,25 @@ pub fn vault(org: &OrgId, vault: &VaultId) -> Key {
 
 pub fn vault_name(org: &OrgId, name_digest: &str) -> Key {
     Key::new(org_partition(org), format!("VAULTNAME#{name_digest}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployment
+// ---------------------------------------------------------------------------------------------
+
+/// A data key that serves the whole deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentKey {
+    /// Keys the HMAC of email addresses in keys (`crate::auth::email_index`).
+    EmailIndex,
+}
+
+/// Where a deployment key is stored, wrapped.
+pub fn deployment_key(kind: DeploymentKey) -> Key {
+    let sk = match kind {
+        DeploymentKey::EmailIndex => "EMAIL_INDEX",
+    };
+    Key::new("DEPLOYMENT#KEYS", sk)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -604,6 +643,7 @@ mod tests {
             ("user credential", user_credential(&user)),
             ("user counters", user_counters(&user)),
             ("session slot", session_slot(&user, 3)),
+            ("cleanup state", cleanup_state()),
             ("email claim", email_claim(digest)),
             ("login failures", login_failures(digest, 1_700_000_000)),
             ("login lock", login_lock(digest)),
@@ -650,6 +690,7 @@ mod tests {
             ("vault", vault(&org_id, &vault_id)),
             ("vault name", vault_name(&org_id, digest)),
             ("pii key", pii_key(&org_id, 1)),
+            ("deployment key", deployment_key(DeploymentKey::EmailIndex)),
         ];
         let distinct: BTreeSet<&Key> = keys.iter().map(|(_, k)| k).collect();
         assert_eq!(distinct.len(), keys.len());

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavio
 use serde_json::{Map, Value};
 
 use super::{
-    Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, Table, TxOp,
+    Condition, Cursor, Index, Item, Key, Page, Query, SortRange, StoreError, Sweep, Table, TxOp,
     check_transaction,
 };
 use crate::clock::Clock;
@@ -399,16 +399,43 @@ impl Table for SqliteTable {
         .await
     }
 
+    /// The expiry index finds expired items directly, so `from` is not needed: each call takes
+    /// the next `limit` of them, and says to go on while it found a full batch.
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn sweep_expired(&self, limit: usize) -> Result<usize, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    async fn sweep_expired(
+        &self,
+        limit: usize,
+        _from: Option<&Cursor>,
+    ) -> Result<Sweep, StoreError> {
+        let batch = i64::try_from(limit).unwrap_or(i64::MAX);
         self.run(move |conn, now| {
-            conn.execute(
-                "DELETE FROM items WHERE (pk, sk) IN \
-                 (SELECT pk, sk FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)",
-                params![now, limit],
-            )
-            .map_err(StoreError::backend)
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::backend)?;
+            let keys: Vec<Key> = {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "SELECT pk, sk FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2",
+                    )
+                    .map_err(StoreError::backend)?;
+                let rows = stmt
+                    .query_map(params![now, batch], |row| {
+                        Ok(Key::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                    })
+                    .map_err(StoreError::backend)?;
+                rows.collect::<Result<_, _>>().map_err(StoreError::backend)?
+            };
+            for key in &keys {
+                remove(&tx, key)?;
+            }
+            tx.commit().map_err(StoreError::backend)?;
+            let resume = (keys.len() >= limit && limit > 0)
+                .then(|| keys.last().map(|key| Cursor::after(&Item::new(key.clone()))))
+                .flatten();
+            Ok(Sweep {
+                removed: keys.len(),
+                resume,
+            })
         })
         .await
     }

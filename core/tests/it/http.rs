@@ -270,8 +270,12 @@ impl Table for CountingPings {
     async fn increment(&self, key: &Key, by: i64, expires_at: i64) -> Result<i64, StoreError> {
         self.inner.increment(key, by, expires_at).await
     }
-    async fn sweep_expired(&self, limit: usize) -> Result<usize, StoreError> {
-        self.inner.sweep_expired(limit).await
+    async fn sweep_expired(
+        &self,
+        limit: usize,
+        from: Option<&coffer_core::store::Cursor>,
+    ) -> Result<coffer_core::store::Sweep, StoreError> {
+        self.inner.sweep_expired(limit, from).await
     }
     async fn ping(&self) -> Result<(), StoreError> {
         self.pings.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

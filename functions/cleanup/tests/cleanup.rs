@@ -65,3 +65,46 @@ async fn a_run_without_time_left_stops_at_once() {
         .unwrap();
     assert!(report.out_of_time);
 }
+
+#[tokio::test]
+async fn a_run_resumes_the_sweep_where_the_last_one_stopped_and_forgets_it_once_done() {
+    use coffer_core::store::{Cursor, schema};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::starting_now();
+    let ports = Ports::embedded(
+        &Settings::embedded(dir.path()),
+        clock.clone() as Arc<dyn Clock>,
+    )
+    .unwrap();
+    let now = clock.unix();
+    for i in 0..30 {
+        let item = Item::new(Key::new("token", format!("t{i}"))).with_expiry(now - 1);
+        ports.table.put(item, Condition::None).await.unwrap();
+    }
+    // A run that stopped midway left its position.
+    let stopped_at = Cursor::after(&Item::new(Key::new("token", "t9")));
+    ports
+        .table
+        .put(
+            Item::new(schema::cleanup_state()).with_attr("resume", stopped_at.encode()),
+            Condition::None,
+        )
+        .await
+        .unwrap();
+    let report = coffer_function_cleanup::handle(&ports, scheduled_event(60_000))
+        .await
+        .unwrap();
+    assert_eq!(report.expired_items, 30);
+    assert!(!report.sweep_resumes);
+    let state = ports
+        .table
+        .get(&schema::cleanup_state())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        state.attrs["resume"],
+        Value::Null,
+        "a finished pass starts afresh next time"
+    );
+}

@@ -5,6 +5,10 @@
 //! address's partition (owner, lock), the guess's counter, one query of the user's partition
 //! (profile, credential, session places), Argon2, and one transaction (the session, its place,
 //! the credential as checked, the cleared guesses and the audit events).
+//!
+//! A login that fails does the same up to Argon2 whether or not the address has an account: an
+//! unknown one queries the partition of a made-up user and is verified against the dummy hash
+//! (made at cold start, see `AuthService`'s warm-up), then both write the failure's event.
 
 use std::sync::Mutex;
 
@@ -16,7 +20,7 @@ use crate::auth::password::MAX_PASSWORD_BYTES;
 use crate::auth::rate_limit::{AccountStanding, Attempt, LockoutPolicy, ip_bucket};
 use crate::auth::sessions::{ClientKind, NewSession, Place, Session};
 use crate::auth::users::{Account, Credential, Profile};
-use crate::auth::{AuthError, Email};
+use crate::auth::{AuthError, Email, UserId};
 use crate::store::schema::RateBucket;
 use crate::store::{Condition, TxOp};
 
@@ -76,17 +80,23 @@ impl AuthService {
                 message: format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
             });
         }
-        let email_digest = email.digest();
-        let (owner, items) = self.users.login_identity(email).await?;
+        let email_digest = self.email_digest(email).await?;
+        let (owner, items) = self.users.login_identity(&email_digest).await?;
         let standing = self
             .limits
-            .standing_of(&email_digest, &items, &self.lockout());
+            .standing_of(email_digest.as_str(), &items, &self.lockout());
         let guess = self
-            .count_guess("auth.login", &email_digest, standing, origin)
+            .count_guess("auth.login", email_digest.as_str(), standing, origin)
             .await?;
         let (mut account, mut items) = match &owner {
             Some(id) => self.users.account_with_items(id).await?,
-            None => (None, Vec::new()),
+            None => {
+                // An unknown address reads the partition of a user who does not exist: the same
+                // round trip as a known one, so the time to answer does not tell them apart.
+                let nobody = UserId::generate(self.clock.now())?;
+                self.users.account_with_items(&nobody).await?;
+                (None, Vec::new())
+            }
         };
         // Twice at most: once more only when the password was replaced between the check and
         // the commit (a reset, or another login upgrading the hash), against the new one.

@@ -30,7 +30,7 @@ use super::rate_limit::{LockoutPolicy, Quota, RateLimiter};
 use super::sessions::SessionStore;
 use super::tokens::OneTimeTokens;
 use super::users::{DisplayName, UserStore};
-use super::{AuthError, Email, UserId};
+use super::{AuthError, Email, EmailDigest, EmailIndex, UserId};
 use crate::audit::{AuditEvent, AuditSink, Outcome, RequestOrigin};
 use crate::backends::Ports;
 use crate::clock::Clock;
@@ -70,12 +70,15 @@ pub struct AuthService {
     tokens: OneTimeTokens,
     outbox: TableOutbox,
     audit: AuditSink,
+    /// The keyed digests of addresses that keys hold (shared with `orgs`).
+    emails: EmailIndex,
     /// Accepts an address's pending invitations once it is verified.
     orgs: OrgsService,
 }
 
 impl AuthService {
-    /// The service on `table`; outbox messages are sealed under data keys from `keys`.
+    /// The service on `table`; outbox messages are sealed under data keys from `keys`, and the
+    /// email-index key is wrapped by it. Makes no I/O.
     pub fn new(
         table: Arc<dyn Table>,
         clock: Arc<dyn Clock>,
@@ -83,6 +86,7 @@ impl AuthService {
         settings: &Settings,
     ) -> Result<Self, AuthError> {
         let auth = &settings.auth;
+        let emails = EmailIndex::new(Arc::clone(&table), Arc::clone(&keys));
         Ok(Self {
             policy: PasswordPolicy::new(auth.password_min_length),
             hasher: PasswordHasher::from_settings(auth)?,
@@ -92,7 +96,14 @@ impl AuthService {
             tokens: OneTimeTokens::new(Arc::clone(&table)),
             outbox: TableOutbox::new(Arc::clone(&table), Arc::clone(&keys)),
             audit: AuditSink::new(Arc::clone(&table), Arc::clone(&clock)),
-            orgs: OrgsService::new(Arc::clone(&table), Arc::clone(&clock), keys, &settings.orgs),
+            orgs: OrgsService::with_email_index(
+                Arc::clone(&table),
+                Arc::clone(&clock),
+                keys,
+                emails.clone(),
+                &settings.orgs,
+            ),
+            emails,
             settings: auth.clone(),
             table,
             clock,
@@ -125,6 +136,11 @@ impl AuthService {
 
     pub fn sessions(&self) -> &SessionStore {
         &self.sessions
+    }
+
+    /// The keyed digest of `email`: its key in the table.
+    async fn email_digest(&self, email: &Email) -> Result<EmailDigest, AuthError> {
+        Ok(self.emails.digest(email).await?)
     }
 
     fn lockout(&self) -> LockoutPolicy {
@@ -242,6 +258,19 @@ impl AuthService {
 impl GroupService for AuthService {
     async fn build(settings: &Settings, ports: &Ports) -> Result<Self, ApiError> {
         Ok(Self::from_settings(settings, ports).await?)
+    }
+
+    /// Hashes the dummy password that unknown emails are checked against and loads the
+    /// email-index key, so that the first login after a cold start costs the same for a known
+    /// and an unknown address. A failure is logged; the first request that needs either makes
+    /// it then.
+    async fn warm(&self) {
+        if let Err(err) = self.hasher.prepare().await {
+            tracing::warn!(error = %err, "dummy password hash not made at start");
+        }
+        if let Err(err) = self.emails.load().await {
+            tracing::warn!(error = %err, "email-index key not loaded at start");
+        }
     }
 }
 

@@ -68,10 +68,11 @@ impl AuthService {
                 reasons,
             });
         }
-        let email_digest = profile.email.digest();
-        let standing = self.limits.standing(&email_digest, &self.lockout()).await?;
+        let email_digest = self.email_digest(&profile.email).await?;
+        let email_digest = email_digest.as_str();
+        let standing = self.limits.standing(email_digest, &self.lockout()).await?;
         let guess = self
-            .count_guess("auth.password.change", &email_digest, standing, origin)
+            .count_guess("auth.password.change", email_digest, standing, origin)
             .await?;
         let stored = account.credential.value.password_hash.as_str();
         if !self.hasher.verify(&current, Some(stored)).await?.matches {
@@ -85,9 +86,7 @@ impl AuthService {
         }
         let password_hash = self.hasher.hash(&new).await?;
         let keep = current_session.map(|s| &s.id);
-        let cleared = self
-            .limits
-            .clear_failures_op(&email_digest, &guess.standing);
+        let cleared = self.limits.clear_failures_op(email_digest, &guess.standing);
         let cleared = &cleared;
         let head = || {
             Ok(

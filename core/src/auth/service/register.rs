@@ -61,11 +61,12 @@ impl AuthService {
             password,
             name,
         } = registration;
-        let created = if self.users.id_by_email(&email).await?.is_some() {
+        let digest = self.email_digest(&email).await?;
+        let created = if self.users.id_by_email(&digest).await?.is_some() {
             Err(AuthError::EmailTaken)
         } else {
             let password_hash = self.hasher.hash(&password).await?;
-            let (email, name, password_hash) = (&email, &name, &password_hash);
+            let (email, digest, name, password_hash) = (&email, &digest, &name, &password_hash);
             retrying(|| async move {
                 let now = self.clock.now();
                 let profile = Profile {
@@ -84,7 +85,7 @@ impl AuthService {
                 Change::new(event)
                     // The address's claim decides who registered it first.
                     .put_or(
-                        email_claim_item(email, &profile.id),
+                        email_claim_item(digest, &profile.id),
                         Condition::MustNotExist,
                         AuthError::EmailTaken,
                     )

@@ -43,12 +43,16 @@ impl AuthService {
                 .await;
             return Err(refused);
         }
-        let user = self.users.id_by_email(email).await?;
+        let digest = self.email_digest(email).await?;
+        let user = self.users.id_by_email(&digest).await?;
         let result = async {
-            let digest = email.digest();
             let quota = self
                 .limits
-                .hit(RateBucket::ResetEmail(&digest), RESET_EMAILS_PER_HOUR, HOUR)
+                .hit(
+                    RateBucket::ResetEmail(digest.as_str()),
+                    RESET_EMAILS_PER_HOUR,
+                    HOUR,
+                )
                 .await?;
             if quota.exceeded {
                 self.record(self.event("auth.password.reset_request", Outcome::Denied, origin)?)
@@ -137,10 +141,11 @@ impl AuthService {
                 reasons,
             });
         }
+        let email_digest = self.email_digest(&profile.email).await?;
         let password_hash = self.hasher.hash(&new).await?;
         let unlock = self
             .limits
-            .unlock_op(&profile.email.digest(), &self.lockout());
+            .unlock_op(email_digest.as_str(), &self.lockout());
         let (record, unlock) = (&record, &unlock);
         let head = || {
             Ok(Change::new(self.user_event(

@@ -45,15 +45,12 @@ impl AuthService {
             .hit(RateBucket::VerifyUser(user), VERIFY_EMAILS_PER_HOUR, HOUR)
             .await?
             .check()?;
+        let binding = self.email_digest(&profile.email).await?;
         let now = self.clock.now();
         let ttl = self.settings.verify_token_ttl;
-        let (token, put) = self.tokens.issue(
-            Purpose::VerifyEmail,
-            user,
-            &profile.email.digest(),
-            now,
-            ttl,
-        )?;
+        let (token, put) =
+            self.tokens
+                .issue(Purpose::VerifyEmail, user, binding.as_str(), now, ttl)?;
         let text = format!(
             "Confirm that this address belongs to your Coffer account.\n\n\
              Your verification code: {}\n\n\
@@ -100,7 +97,7 @@ impl AuthService {
                 .profile(&record.user_id)
                 .await?
                 .ok_or(AuthError::InvalidToken)?;
-            if record.binding != value.email.digest() {
+            if record.binding != self.email_digest(&value.email).await?.as_str() {
                 return Err(AuthError::InvalidToken);
             }
             value.email_verified = true;

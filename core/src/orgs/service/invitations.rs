@@ -5,7 +5,7 @@ use super::{OrgsService, Paged};
 use crate::access::{Role, Scoped};
 use crate::audit::{Change, Outcome, RequestOrigin};
 use crate::auth::outbox::MessageKind;
-use crate::auth::{Email, OutboxMessage};
+use crate::auth::{Email, EmailDigest, OutboxMessage};
 use crate::ids::{InvitationId, OrgId, UserId};
 use crate::orgs::{Invitation, Org, OrgError};
 use crate::store::{Condition, Cursor, Query, TxOp, schema};
@@ -14,10 +14,12 @@ use crate::store::{Condition, Cursor, Query, TxOp, schema};
 const MAX_ACCEPTED_AT_ONCE: usize = 100;
 
 impl OrgsService {
+    /// Invites `email`, whose keyed digest is `digest`.
     pub(super) async fn invite(
         &self,
         at: &Scoped,
         email: &Email,
+        digest: &EmailDigest,
         role: Role,
         origin: &RequestOrigin,
     ) -> Result<Invitation, OrgError> {
@@ -36,11 +38,11 @@ impl OrgsService {
         };
         Change::new(self.event(at, "orgs.invitation.create", origin, &invitation.id)?)
             .put_or(
-                invitation.claim_item(),
+                invitation.claim_item(digest),
                 Condition::MustNotExist,
                 OrgError::AlreadyInvited,
             )
-            .put(invitation.to_item(), Condition::MustNotExist)
+            .put(invitation.to_item(digest), Condition::MustNotExist)
             .commit(&*self.table)
             .await?;
         self.mail_invitation(at.org_record(), &invitation).await?;
@@ -105,6 +107,7 @@ impl OrgsService {
             .await?
             .ok_or(OrgError::NotFound("invitation"))?;
         let invitation = Invitation::from_item(&item)?;
+        let digest = self.email_digest(&invitation.email).await?;
         Change::new(self.event(at, "orgs.invitation.revoke", origin, id)?)
             .delete_or(
                 schema::invitation(at.org(), id),
@@ -112,7 +115,7 @@ impl OrgsService {
                 OrgError::NotFound("invitation"),
             )
             .delete(
-                schema::invitation_claim(&invitation.email.digest(), at.org()),
+                schema::invitation_claim(digest.as_str(), at.org()),
                 Condition::None,
             )
             .commit(&*self.table)
@@ -130,12 +133,12 @@ impl OrgsService {
         email: &Email,
         origin: &RequestOrigin,
     ) -> Result<Vec<OrgId>, OrgError> {
-        let digest = email.digest();
+        let digest = self.email_digest(email).await?;
+        let digest = digest.as_str();
         let claims = self
             .table
             .query(
-                &Query::partition(schema::invitations_of_email(&digest))
-                    .limit(MAX_ACCEPTED_AT_ONCE),
+                &Query::partition(schema::invitations_of_email(digest)).limit(MAX_ACCEPTED_AT_ONCE),
             )
             .await?;
         let mut joined = Vec::new();
@@ -164,7 +167,7 @@ impl OrgsService {
                     condition: Condition::MustExist,
                 },
                 TxOp::Delete {
-                    key: schema::invitation_claim(&digest, &org),
+                    key: schema::invitation_claim(digest, &org),
                     condition: Condition::None,
                 },
             ];
@@ -195,7 +198,7 @@ impl OrgsService {
                     event.org_id = Some(org.to_string());
                     Change::<OrgError>::new(event)
                         .delete(schema::invitation(&org, &id), Condition::None)
-                        .delete(schema::invitation_claim(&digest, &org), Condition::None)
+                        .delete(schema::invitation_claim(digest, &org), Condition::None)
                         .commit(&*self.table)
                         .await?;
                 }

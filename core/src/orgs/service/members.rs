@@ -50,9 +50,10 @@ impl OrgsService {
         if role == Role::Owner && !at.may(Permission::OwnersManage) {
             return Err(OrgError::OwnersOnly);
         }
+        let digest = self.email_digest(email).await?;
         let claim = self
             .table
-            .get(&schema::email_claim(&email.digest()))
+            .get(&schema::email_claim(digest.as_str()))
             .await?;
         let user = claim
             .as_ref()
@@ -64,7 +65,7 @@ impl OrgsService {
                 self.add_user(at, &user, role, origin).await?,
             )),
             None => Ok(AddedMember::Invited(
-                self.invite(at, email, role, origin).await?,
+                self.invite(at, email, &digest, role, origin).await?,
             )),
         }
     }

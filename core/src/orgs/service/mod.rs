@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::access::Access;
 use crate::audit::{AuditEvent, AuditSink, Outcome, RequestOrigin};
-use crate::auth::TableOutbox;
+use crate::auth::{Email, EmailDigest, EmailIndex, TableOutbox};
 use crate::clock::Clock;
 use crate::keys::KeyRing;
 use crate::settings::OrgSettings;
@@ -35,21 +35,37 @@ pub struct OrgsService {
     audit: AuditSink,
     access: Access,
     outbox: TableOutbox,
+    /// The keyed digests of addresses (members added by email, invitations).
+    emails: EmailIndex,
     settings: OrgSettings,
 }
 
 impl OrgsService {
-    /// The service on `table`; invitation mail is sealed under data keys from `keys`.
+    /// The service on `table`; invitation mail is sealed under data keys from `keys`, and the
+    /// email-index key is wrapped by it. Makes no I/O.
     pub fn new(
         table: Arc<dyn Table>,
         clock: Arc<dyn Clock>,
         keys: Arc<dyn KeyRing>,
         settings: &OrgSettings,
     ) -> Self {
+        let emails = EmailIndex::new(Arc::clone(&table), Arc::clone(&keys));
+        Self::with_email_index(table, clock, keys, emails, settings)
+    }
+
+    /// The same, sharing `emails` (and the key it has loaded) with another service.
+    pub fn with_email_index(
+        table: Arc<dyn Table>,
+        clock: Arc<dyn Clock>,
+        keys: Arc<dyn KeyRing>,
+        emails: EmailIndex,
+        settings: &OrgSettings,
+    ) -> Self {
         Self {
             audit: AuditSink::new(Arc::clone(&table), Arc::clone(&clock)),
             access: Access::new(Arc::clone(&table)),
             outbox: TableOutbox::new(Arc::clone(&table), keys),
+            emails,
             settings: settings.clone(),
             table,
             clock,
@@ -64,6 +80,11 @@ impl OrgsService {
     /// The recorded mail (admins and tests read invitations here).
     pub fn outbox(&self) -> &TableOutbox {
         &self.outbox
+    }
+
+    /// The keyed digest of `email`: its key in the table.
+    async fn email_digest(&self, email: &Email) -> Result<EmailDigest, OrgError> {
+        Ok(self.emails.digest(email).await?)
     }
 
     fn event(
@@ -104,5 +125,13 @@ impl crate::http::GroupService for OrgsService {
             Arc::clone(&ports.keys),
             &settings.orgs,
         ))
+    }
+
+    /// Loads the email-index key, so that the first add by email does not. A failure is
+    /// logged; the first request that needs it loads it then.
+    async fn warm(&self) {
+        if let Err(err) = self.emails.load().await {
+            tracing::warn!(error = %err, "email-index key not loaded at start");
+        }
     }
 }
