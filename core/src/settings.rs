@@ -105,6 +105,16 @@ pub struct AuthSettings {
     pub lockout_max: Duration,
     /// Registrations per client IP per day (`COFFER_REGISTER_LIMIT_PER_IP_DAY`, default 5).
     pub register_per_ip_per_day: u32,
+    /// Reset requests per client IP per hour, 429 beyond (`COFFER_RESET_LIMIT_PER_IP_HOUR`, 20).
+    pub reset_per_ip_per_hour: u32,
+    /// Reset mails to one address per hour; further requests answer 202 and send nothing
+    /// (`COFFER_RESET_LIMIT_PER_ACCOUNT_HOUR`, default 5).
+    pub reset_per_account_per_hour: u32,
+    /// Verification requests per client IP per hour (`COFFER_VERIFY_LIMIT_PER_IP_HOUR`, 20).
+    pub verify_per_ip_per_hour: u32,
+    /// Verification mails one user may ask for per hour (`COFFER_VERIFY_LIMIT_PER_ACCOUNT_HOUR`,
+    /// default 5).
+    pub verify_per_account_per_hour: u32,
     /// Lifetime of an email-verification token (`COFFER_EMAIL_VERIFY_TOKEN_TTL_SECONDS`, 24 h).
     pub verify_token_ttl: Duration,
     /// Lifetime of a password-reset token (`COFFER_PASSWORD_RESET_TOKEN_TTL_SECONDS`, 1 h).
@@ -322,6 +332,30 @@ impl AuthSettings {
                 "COFFER_REGISTER_LIMIT_PER_IP_DAY",
                 5,
                 1..=1_000_000,
+            )?,
+            reset_per_ip_per_hour: number(
+                get,
+                "COFFER_RESET_LIMIT_PER_IP_HOUR",
+                20,
+                1..=1_000_000,
+            )?,
+            reset_per_account_per_hour: number(
+                get,
+                "COFFER_RESET_LIMIT_PER_ACCOUNT_HOUR",
+                5,
+                1..=1_000,
+            )?,
+            verify_per_ip_per_hour: number(
+                get,
+                "COFFER_VERIFY_LIMIT_PER_IP_HOUR",
+                20,
+                1..=1_000_000,
+            )?,
+            verify_per_account_per_hour: number(
+                get,
+                "COFFER_VERIFY_LIMIT_PER_ACCOUNT_HOUR",
+                5,
+                1..=1_000,
             )?,
             verify_token_ttl: secs("COFFER_EMAIL_VERIFY_TOKEN_TTL_SECONDS", DAY, 60..=30 * DAY)?,
             reset_token_ttl: secs("COFFER_PASSWORD_RESET_TOKEN_TTL_SECONDS", 3_600, 60..=DAY)?,

@@ -23,9 +23,9 @@
 //!   address has an account. Login (401, one Argon2 verification either way, against a dummy hash
 //!   for an unknown email), the lockout (keyed by the email, known or not) and the reset request
 //!   (202 either way) reveal nothing.
-//! - A user keeps at most `max_sessions_per_user` live sessions: each login removes the oldest in
-//!   the transaction that adds the new one. Two logins racing may briefly leave one extra, which
-//!   the next login removes.
+//! - A user keeps at most `max_sessions_per_user` live sessions, however many logins race: each
+//!   session holds one of the user's places, taken in the login's transaction (the oldest
+//!   session gives its place up).
 
 pub mod email;
 pub mod email_index;

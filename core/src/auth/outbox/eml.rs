@@ -90,7 +90,11 @@ impl MailSender for EmlFiles {
     async fn send(&self, message: &OutboxMessage) -> Result<(), OutboxError> {
         let stem = file_stem(&message.id)?;
         let path = self.dir.join(format!("{stem}.eml"));
-        let partial = self.dir.join(format!(".{stem}.eml.partial"));
+        // Each writer its own partial file: two mailers delivering one message at once (at least
+        // once) must not rename each other's file away.
+        let partial = self
+            .dir
+            .join(format!(".{stem}.{}.eml.partial", fastrand::u64(..)));
         let dir = self.dir.clone();
         let eml = render_eml(&self.from, message);
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {

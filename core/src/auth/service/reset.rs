@@ -10,13 +10,6 @@ use crate::auth::tokens::Purpose;
 use crate::auth::{AuthError, Email, UserId};
 use crate::store::schema::RateBucket;
 
-/// Reset emails sent to one address per hour; further requests still answer 202 but send nothing.
-const RESET_EMAILS_PER_HOUR: u32 = 5;
-
-/// Reset requests one client IP may make per hour (429 beyond). A constant until the settings
-/// carry it.
-const RESET_REQUESTS_PER_IP_PER_HOUR: u32 = 20;
-
 impl AuthService {
     /// Sends a reset code if the address has an account, through the outbox. Answers the same
     /// either way and does the same reads and writes either way: for an unknown address it reads
@@ -34,7 +27,7 @@ impl AuthService {
             .limits
             .hit(
                 RateBucket::ResetIp(&ip),
-                RESET_REQUESTS_PER_IP_PER_HOUR,
+                self.settings.reset_per_ip_per_hour,
                 HOUR,
             )
             .await?;
@@ -50,7 +43,7 @@ impl AuthService {
                 .limits
                 .hit(
                     RateBucket::ResetEmail(digest.as_str()),
-                    RESET_EMAILS_PER_HOUR,
+                    self.settings.reset_per_account_per_hour,
                     HOUR,
                 )
                 .await?;

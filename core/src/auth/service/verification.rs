@@ -13,15 +13,9 @@ use crate::auth::{AuthError, UserId};
 use crate::store::Condition;
 use crate::store::schema::RateBucket;
 
-/// Verification emails a user may ask for per hour.
-const VERIFY_EMAILS_PER_HOUR: u32 = 5;
-
-/// Verification requests one client IP may make per hour. A constant until the settings carry it.
-const VERIFY_REQUESTS_PER_IP_PER_HOUR: u32 = 20;
-
 impl AuthService {
-    /// Puts a verification code for the user into the outbox (5 an hour per user, 20 an hour per
-    /// client IP; 429 beyond), in the transaction that stores the code.
+    /// Puts a verification code for the user into the outbox (quotas per user and per client
+    /// IP from the settings; 429 beyond), in the transaction that stores the code.
     #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn request_email_verification(
         &self,
@@ -32,7 +26,7 @@ impl AuthService {
         self.limits
             .hit(
                 RateBucket::VerifyIp(&ip),
-                VERIFY_REQUESTS_PER_IP_PER_HOUR,
+                self.settings.verify_per_ip_per_hour,
                 HOUR,
             )
             .await?
@@ -42,7 +36,11 @@ impl AuthService {
             return Err(AuthError::AlreadyVerified);
         }
         self.limits
-            .hit(RateBucket::VerifyUser(user), VERIFY_EMAILS_PER_HOUR, HOUR)
+            .hit(
+                RateBucket::VerifyUser(user),
+                self.settings.verify_per_account_per_hour,
+                HOUR,
+            )
             .await?
             .check()?;
         let binding = self.email_digest(&profile.email).await?;
