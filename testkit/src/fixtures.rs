@@ -59,9 +59,61 @@ pub fn strong_password() -> String {
 }
 
 impl TestApp {
-    /// Registers a new user (from an IP of its own, so registration limits never bite) and
-    /// logs in from the CLI.
+    /// Registers a new user (from an IP of its own, so registration limits never bite), logs
+    /// in from the CLI and verifies the address.
     pub async fn sign_up(&self) -> User {
+        let user = self.sign_up_unverified().await;
+        self.verify_email(&user).await;
+        user
+    }
+
+    /// Asks for a verification code, reads it from the outbox (sealed: opened here as the
+    /// mailer would) and confirms it, so the user owns their address.
+    pub async fn verify_email(&self, user: &User) {
+        // From an IP of its own, so the per-IP quota on verification requests never bites.
+        let asked = self
+            .send_from(
+                random_ip(),
+                crate::app::json_request(
+                    axum::http::Method::POST,
+                    "/v1/auth/email/verify/request",
+                    Some(json!({})),
+                    Some(&user.token),
+                ),
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
+        let outbox = coffer_core::auth::TableOutbox::new(
+            self.state.ports.table.clone(),
+            self.state.ports.keys.clone(),
+        );
+        let messages = outbox.messages_for(user.id.as_str(), 10).await.unwrap();
+        let code = messages
+            .iter()
+            .find_map(|m| {
+                m.text
+                    .lines()
+                    .find_map(|line| line.split_once("code: ").map(|(_, c)| c.trim().to_owned()))
+            })
+            .expect("a verification code in the outbox");
+        let confirmed = self
+            .post(
+                "/v1/auth/email/verify/confirm",
+                json!({"token": code}),
+                Some(&user.token),
+            )
+            .await;
+        assert_eq!(
+            confirmed.status,
+            StatusCode::NO_CONTENT,
+            "{}",
+            confirmed.body
+        );
+    }
+
+    /// Registers (from an IP of its own, so registration limits never bite) and logs in a user
+    /// who has not verified their address.
+    pub async fn sign_up_unverified(&self) -> User {
         let (email, password) = (unique_email(), strong_password());
         let ip = random_ip();
         let registered = self

@@ -123,8 +123,8 @@ impl From<AuthError> for ApiError {
             }
             AuthError::SessionNotFound => ApiError::NotFound,
             AuthError::InvalidToken => ApiError::BadRequest(err.to_string()),
-            AuthError::Store(_)
-            | AuthError::Crypto(_)
+            AuthError::Store(store) => ApiError::from_store(store),
+            AuthError::Crypto(_)
             | AuthError::Hashing(_)
             | AuthError::Outbox(_)
             | AuthError::EmailIndex(_)

@@ -180,7 +180,21 @@ impl IntoResponse for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(err: crate::store::StoreError) -> Self {
-        Self::internal(err)
+        Self::from_store(err)
+    }
+}
+
+impl ApiError {
+    /// A store error as the API answers it: a cursor the store cannot use (one from another
+    /// list, or crafted) is the client's mistake, 422 on `cursor`; the rest is ours, 500.
+    pub fn from_store(err: crate::store::StoreError) -> Self {
+        match err {
+            crate::store::StoreError::InvalidCursor => Self::Validation(vec![FieldError::new(
+                "cursor",
+                "is not a cursor of this list",
+            )]),
+            other => Self::internal(other),
+        }
     }
 }
 

@@ -83,8 +83,8 @@ impl From<OrgError> for ApiError {
             OrgError::Invalid { field, message } => {
                 ApiError::Validation(vec![FieldError::new(field, message)])
             }
-            OrgError::Store(_)
-            | OrgError::Crypto(_)
+            OrgError::Store(store) => ApiError::from_store(store),
+            OrgError::Crypto(_)
             | OrgError::Corrupt(_)
             | OrgError::Outbox(_)
             | OrgError::EmailIndex(_) => ApiError::internal(err),

@@ -27,7 +27,7 @@ mod vault;
 
 pub use error::OrgError;
 pub use invitation::Invitation;
-pub use membership::Membership;
+pub use membership::{MAX_TEAMS_PER_MEMBER, Membership};
 pub use name::{InvalidName, Name};
 pub use org::Org;
 pub use purge::{Purged, purge_deleted_orgs};

@@ -82,11 +82,15 @@ pub async fn purge_deleted_orgs(
 fn removal(org: &OrgId, item: &Item) -> Vec<TxOp> {
     let delete = |key, condition| TxOp::Delete { key, condition };
     let text = |name: &str| item.attrs.get(name).and_then(|v| v.as_str());
-    if item.key.sk.starts_with(schema::ORG_MEMBERS_PREFIX)
-        && let Some(user) = text("user_id").and_then(UserId::parse)
+    if let Some(user) = item
+        .key
+        .sk
+        .strip_prefix(schema::ORG_MEMBERS_PREFIX)
+        .and_then(UserId::parse)
     {
+        // The member comes from the key itself, so the delete always targets this item.
         return vec![
-            delete(schema::org_member(org, &user), Condition::MustExist),
+            delete(item.key.clone(), Condition::MustExist),
             TxOp::Add {
                 key: schema::user_counters(&user),
                 attribute: "orgs",
@@ -95,8 +99,6 @@ fn removal(org: &OrgId, item: &Item) -> Vec<TxOp> {
             },
         ];
     }
-    // The claim is found by the keyed digest the invitation keeps (the cleanup holds no key
-    // ring); a claim left behind expires with its invitation.
     if item.key.sk.starts_with(schema::ORG_INVITATIONS_PREFIX)
         && let Some(email_digest) = text(super::invitation::EMAIL_DIGEST)
     {

@@ -13,11 +13,14 @@ pub struct Team {
     pub org_id: OrgId,
     pub name: Name,
     pub created_at: OffsetDateTime,
+    /// Moves with every change of the team's members, so a deletion cannot race an addition.
+    pub version: u64,
 }
 
 impl Team {
     pub fn to_item(&self) -> Item {
         Item::new(schema::team(&self.org_id, &self.id))
+            .with_version(self.version)
             .with_attr("id", self.id.as_str())
             .with_attr("org_id", self.org_id.as_str())
             .with_attr("name", self.name.as_str())
@@ -35,6 +38,7 @@ impl Team {
             org_id: attrs::parsed(item, "org_id", OrgId::parse)?,
             name: attrs::parsed(item, "name", |raw| Name::parse(raw).ok())?,
             created_at: attrs::time(item, "created_at")?,
+            version: item.version,
         })
     }
 }
@@ -49,13 +53,11 @@ pub struct TeamMember {
 
 impl TeamMember {
     pub fn to_item(&self) -> Item {
-        let index = schema::team_member_in_user_index(&self.org_id, &self.user_id, &self.team_id);
         Item::new(schema::team_member(
             &self.org_id,
             &self.team_id,
             &self.user_id,
         ))
-        .with_gsi1(index.pk, index.sk)
         .with_attr("org_id", self.org_id.as_str())
         .with_attr("team_id", self.team_id.as_str())
         .with_attr("user_id", self.user_id.as_str())

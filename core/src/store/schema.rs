@@ -149,7 +149,7 @@ pub const LAYOUT: &[ItemKind] = &[
         pk: "ORG#<org>",
         sk: "MEMBER#<usr>",
         gsi1: Some(("USER#<usr>", "ORG#<org>")),
-        what: "role, joined_at; the access gate's one read; the index lists a user's orgs",
+        what: "role, joined_at, the member's teams; the access gate's one read; the index lists a user's orgs",
     },
     ItemKind {
         name: "invitation",
@@ -183,8 +183,8 @@ pub const LAYOUT: &[ItemKind] = &[
         name: "team member",
         pk: "ORG#<org>",
         sk: "TEAMMEMBER#<team>#<usr>",
-        gsi1: Some(("ORG#<org>#USER#<usr>", "TEAM#<team>")),
-        what: "a member in a team; the index finds a member's teams when they leave the org",
+        gsi1: None,
+        what: "a member in a team (the member's item lists their teams, so leaving the org removes them)",
     },
     ItemKind {
         name: "vault",
@@ -492,15 +492,6 @@ pub fn team_member(org: &OrgId, team: &TeamId, user: &UserId) -> Key {
         org_partition(org),
         format!("{}{user}", team_members_prefix(team)),
     )
-}
-
-/// The index partition of one member's teams in an org.
-pub fn member_teams_partition(org: &OrgId, user: &UserId) -> String {
-    format!("ORG#{org}#USER#{user}")
-}
-
-pub fn team_member_in_user_index(org: &OrgId, user: &UserId, team: &TeamId) -> Key {
-    Key::new(member_teams_partition(org, user), format!("TEAM#{team}"))
 }
 
 pub const ORG_VAULTS_PREFIX: &str = "VAULT#";

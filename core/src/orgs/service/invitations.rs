@@ -36,20 +36,31 @@ impl OrgsService {
             created_at: now,
             expires_at: now + self.settings.invitation_ttl,
         };
-        Change::new(self.event(at, "orgs.invitation.create", origin, &invitation.id)?)
+        // The mail goes in the invitation's own transaction: no invitation without its mail.
+        let mail = self
+            .outbox
+            .put_op(&self.invitation_mail(at.org_record(), &invitation)?)
+            .await?;
+        let change =
+            Change::new(self.event(at, "orgs.invitation.create", origin, &invitation.id)?);
+        self.org_is_live(change, at.org())
             .put_or(
                 invitation.claim_item(digest),
                 Condition::MustNotExist,
                 OrgError::AlreadyInvited,
             )
             .put(invitation.to_item(digest), Condition::MustNotExist)
+            .op(mail)
             .commit(&*self.table)
             .await?;
-        self.mail_invitation(at.org_record(), &invitation).await?;
         Ok(invitation)
     }
 
-    async fn mail_invitation(&self, org: &Org, invitation: &Invitation) -> Result<(), OrgError> {
+    fn invitation_mail(
+        &self,
+        org: &Org,
+        invitation: &Invitation,
+    ) -> Result<OutboxMessage, OrgError> {
         let text = format!(
             "You are invited to join the organization \"{}\" on Coffer as {}.\n\n\
              Register with this address and verify it (POST /v1/auth/register, then \
@@ -74,8 +85,7 @@ impl OrgsService {
             created_at: invitation.created_at,
             expires_at: invitation.expires_at,
         };
-        crate::auth::Outbox::deliver(&self.outbox, &message).await?;
-        Ok(())
+        Ok(message)
     }
 
     /// One page of the org's pending invitations.
@@ -202,7 +212,11 @@ impl OrgsService {
                         .commit(&*self.table)
                         .await?;
                 }
-                Err(err) => return Err(err),
+                // One invitation that cannot be taken up (revoked meanwhile, the user's org limit,
+                // a store error) must not cost the others: log it and go on.
+                Err(err) => {
+                    tracing::warn!(org_id = %org, invitation_id = %id, error = %err, "invitation not accepted");
+                }
             }
         }
         Ok(joined)

@@ -7,7 +7,7 @@ use crate::access::{Permission, Role, Scoped};
 use crate::audit::{AuditEvent, Change, RequestOrigin, retrying};
 use crate::auth::Email;
 use crate::ids::{OrgId, UserId};
-use crate::orgs::{Invitation, Membership, OrgError, TeamMember};
+use crate::orgs::{Invitation, Membership, OrgError};
 use crate::store::{Bounds, Condition, Cursor, Query, TxOp, schema};
 
 /// What adding by email did.
@@ -18,9 +18,6 @@ pub enum AddedMember {
     /// It has none: an invitation went to the address.
     Invited(Invitation),
 }
-
-/// The most teams of one member removed with them in one transaction (each is one write).
-const MAX_TEAMS_PER_REMOVAL: usize = 80;
 
 impl OrgsService {
     /// One page of the org's members, by user id (one query on the org's partition).
@@ -38,7 +35,8 @@ impl OrgsService {
         self.page(query, Membership::from_item).await
     }
 
-    /// Adds the account behind `email` with `role`, or invites the address if it has none.
+    /// Adds the account behind `email` with `role` if it has verified the address, or invites the
+    /// address (no account, or an unverified one).
     #[tracing::instrument(skip_all, fields(org_id = %at.org(), role = role.as_str()))]
     pub async fn add_member(
         &self,
@@ -60,11 +58,28 @@ impl OrgsService {
             .and_then(|item| item.attrs.get("user_id"))
             .and_then(|id| id.as_str())
             .and_then(UserId::parse);
+        // Only an account that proved it owns the address joins at once; anyone could have
+        // registered an address without owning it, so an unverified one gets an invitation,
+        // which becomes membership when (and if) the address is verified.
+        let verified = match &user {
+            Some(user) => self
+                .table
+                .get(&schema::user_profile(user))
+                .await?
+                .and_then(|profile| {
+                    profile
+                        .attrs
+                        .get("email_verified")
+                        .and_then(|v| v.as_bool())
+                })
+                .unwrap_or(false),
+            None => false,
+        };
         match user {
-            Some(user) => Ok(AddedMember::Member(
+            Some(user) if verified => Ok(AddedMember::Member(
                 self.add_user(at, &user, role, origin).await?,
             )),
-            None => Ok(AddedMember::Invited(
+            _ => Ok(AddedMember::Invited(
                 self.invite(at, email, &digest, role, origin).await?,
             )),
         }
@@ -100,6 +115,7 @@ impl OrgsService {
             user_id: user.clone(),
             role,
             joined_at: self.clock.now(),
+            teams: Vec::new(),
             version: 1,
         };
         let counters = &schema::org_counters(org);
@@ -122,9 +138,20 @@ impl OrgsService {
                     },
                 )
                 .ops(extra.clone());
-            if role == Role::Owner {
-                change = change.add(schema::org_owner_count(org), "owners", 1);
-            }
+            // The org must still be live: deleting it removes its owner count, which a live org
+            // always has (at least one owner).
+            let gone = || OrgError::Access(crate::access::AccessError::NotFound);
+            change = if role == Role::Owner {
+                change.add_or(
+                    schema::org_owner_count(org),
+                    "owners",
+                    1,
+                    Bounds::at_least(2),
+                    gone(),
+                )
+            } else {
+                change.check_or(schema::org_owner_count(org), Condition::MustExist, gone())
+            };
             change.commit(&*self.table).await?;
             Ok::<_, OrgError>(())
         })
@@ -182,13 +209,6 @@ impl OrgsService {
             if membership.role == Role::Owner && !leaving && !at.may(Permission::OwnersManage) {
                 return Err(OrgError::OwnersOnly);
             }
-            let teams = self
-                .table
-                .query(
-                    &Query::gsi1(schema::member_teams_partition(at.org(), user))
-                        .limit(MAX_TEAMS_PER_REMOVAL),
-                )
-                .await?;
             let mut change = Change::new(self.event(at, "orgs.member.remove", origin, user)?)
                 .delete(
                     schema::org_member(at.org(), user),
@@ -196,12 +216,8 @@ impl OrgsService {
                 )
                 .add(schema::org_counters(at.org()), "members", -1)
                 .add(schema::user_counters(user), "orgs", -1);
-            for item in &teams.items {
-                let team = TeamMember::from_item(item)?;
-                change = change.delete(
-                    schema::team_member(at.org(), &team.team_id, user),
-                    Condition::None,
-                );
+            for team in &membership.teams {
+                change = change.delete(schema::team_member(at.org(), team, user), Condition::None);
             }
             change = self.owner_count_change(at, change, membership.role, None);
             change.commit(&*self.table).await?;
@@ -230,7 +246,11 @@ impl OrgsService {
     }
 
     /// The member's current membership, or 404.
-    async fn membership(&self, at: &Scoped, user: &UserId) -> Result<Membership, OrgError> {
+    pub(super) async fn membership(
+        &self,
+        at: &Scoped,
+        user: &UserId,
+    ) -> Result<Membership, OrgError> {
         let item = self.table.get(&schema::org_member(at.org(), user)).await?;
         Ok(Membership::from_item(
             &item.ok_or(OrgError::NotFound("member"))?,

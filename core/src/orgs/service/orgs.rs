@@ -35,6 +35,7 @@ impl OrgsService {
             user_id: user.clone(),
             role: Role::Owner,
             joined_at: now,
+            teams: Vec::new(),
             version: 1,
         };
         let mut event = self
@@ -142,6 +143,8 @@ impl OrgsService {
             org.version += 1;
             Change::new(self.event(at, "orgs.org.delete", origin, at.org())?)
                 .put(org.to_item(), Condition::VersionEquals(version))
+                // Without its owner count the org takes no new resources (`org_is_live`).
+                .delete(schema::org_owner_count(at.org()), Condition::None)
                 .commit(&*self.table)
                 .await?;
             tracing::info!(org_id = %org.id, "org deleted");

@@ -2,9 +2,9 @@
 
 use super::{OrgsService, Paged};
 use crate::access::Scoped;
-use crate::audit::{Change, RequestOrigin};
+use crate::audit::{Change, RequestOrigin, retrying};
 use crate::ids::{TeamId, UserId};
-use crate::orgs::{Name, OrgError, Team, TeamMember};
+use crate::orgs::{MAX_TEAMS_PER_MEMBER, Name, OrgError, Team, TeamMember};
 use crate::store::{Condition, Cursor, Query, schema};
 
 impl OrgsService {
@@ -20,8 +20,10 @@ impl OrgsService {
             org_id: at.org().clone(),
             name,
             created_at: self.clock.now(),
+            version: 1,
         };
-        Change::new(self.event(at, "orgs.team.create", origin, &team.id)?)
+        let change = Change::new(self.event(at, "orgs.team.create", origin, &team.id)?);
+        self.org_is_live(change, at.org())
             .put_or(
                 team.name_claim(),
                 Condition::MustNotExist,
@@ -56,34 +58,38 @@ impl OrgsService {
         id: &TeamId,
         origin: &RequestOrigin,
     ) -> Result<(), OrgError> {
-        let team = self.team(at, id).await?;
-        let members = self
-            .table
-            .query(
-                &Query::partition(schema::org_partition(at.org()))
-                    .prefix(schema::team_members_prefix(id))
-                    .limit(1),
-            )
-            .await?;
-        if !members.items.is_empty() {
-            return Err(OrgError::Invalid {
-                field: "team",
-                message: "remove the team's members before deleting it",
-            });
-        }
-        Change::new(self.event(at, "orgs.team.delete", origin, id)?)
-            .delete_or(
-                schema::team(at.org(), id),
-                Condition::MustExist,
-                OrgError::NotFound("team"),
-            )
-            .delete(
-                schema::team_name(at.org(), &team.name.claim_digest()),
-                Condition::None,
-            )
-            .commit(&*self.table)
-            .await?;
-        Ok(())
+        retrying(|| async move {
+            let team = self.team(at, id).await?;
+            let members = self
+                .table
+                .query(
+                    &Query::partition(schema::org_partition(at.org()))
+                        .prefix(schema::team_members_prefix(id))
+                        .limit(1),
+                )
+                .await?;
+            if !members.items.is_empty() {
+                return Err(OrgError::Invalid {
+                    field: "team",
+                    message: "remove the team's members before deleting it",
+                });
+            }
+            // At the version read: a member added since makes this a conflict, and the next
+            // round sees them.
+            Change::new(self.event(at, "orgs.team.delete", origin, id)?)
+                .delete(
+                    schema::team(at.org(), id),
+                    Condition::VersionEquals(team.version),
+                )
+                .delete(
+                    schema::team_name(at.org(), &team.name.claim_digest()),
+                    Condition::None,
+                )
+                .commit(&*self.table)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(org_id = %at.org(), team_id = %team))]
@@ -102,8 +108,9 @@ impl OrgsService {
         self.page(query, TeamMember::from_item).await
     }
 
-    /// Adds a member of the org to a team; the membership is checked in the same transaction,
-    /// so a member removed meanwhile cannot be added.
+    /// Adds a member of the org to a team. The membership (which lists the member's teams) and
+    /// the team are rewritten at the versions read, so neither the member leaving nor the team
+    /// being deleted can cross this.
     #[tracing::instrument(skip_all, fields(org_id = %at.org(), team_id = %team, user_id = %user))]
     pub async fn add_team_member(
         &self,
@@ -112,37 +119,54 @@ impl OrgsService {
         user: &UserId,
         origin: &RequestOrigin,
     ) -> Result<TeamMember, OrgError> {
-        let member = TeamMember {
-            org_id: at.org().clone(),
-            team_id: team.clone(),
-            user_id: user.clone(),
-            added_at: self.clock.now(),
-        };
-        Change::new(
-            self.event(at, "orgs.team.member.add", origin, user)?
-                .resource(team),
-        )
-        .check_or(
-            schema::team(at.org(), team),
-            Condition::MustExist,
-            OrgError::NotFound("team"),
-        )
-        .check_or(
-            schema::org_member(at.org(), user),
-            Condition::MustExist,
-            OrgError::Invalid {
+        retrying(|| async move {
+            let not_a_member = OrgError::Invalid {
                 field: "user_id",
                 message: "is not a member of this organization",
-            },
-        )
-        .put_or(
-            member.to_item(),
-            Condition::MustNotExist,
-            OrgError::AlreadyMember,
-        )
-        .commit(&*self.table)
-        .await?;
-        Ok(member)
+            };
+            let mut membership = match self.membership(at, user).await {
+                Err(OrgError::NotFound(_)) => return Err(not_a_member),
+                other => other?,
+            };
+            let mut record = self.team(at, team).await?;
+            if membership.teams.contains(team) {
+                return Err(OrgError::AlreadyMember);
+            }
+            if membership.teams.len() >= MAX_TEAMS_PER_MEMBER {
+                return Err(OrgError::Invalid {
+                    field: "user_id",
+                    message: "is in as many teams as a member may be",
+                });
+            }
+            let member = TeamMember {
+                org_id: at.org().clone(),
+                team_id: team.clone(),
+                user_id: user.clone(),
+                added_at: self.clock.now(),
+            };
+            let (member_version, team_version) = (membership.version, record.version);
+            membership.teams.push(team.clone());
+            membership.version += 1;
+            record.version += 1;
+            Change::new(
+                self.event(at, "orgs.team.member.add", origin, user)?
+                    .resource(team),
+            )
+            .put(
+                membership.to_item(),
+                Condition::VersionEquals(member_version),
+            )
+            .put(record.to_item(), Condition::VersionEquals(team_version))
+            .put_or(
+                member.to_item(),
+                Condition::MustNotExist,
+                OrgError::AlreadyMember,
+            )
+            .commit(&*self.table)
+            .await?;
+            Ok(member)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(org_id = %at.org(), team_id = %team, user_id = %user))]
@@ -153,18 +177,35 @@ impl OrgsService {
         user: &UserId,
         origin: &RequestOrigin,
     ) -> Result<(), OrgError> {
-        Change::new(
-            self.event(at, "orgs.team.member.remove", origin, user)?
-                .resource(team),
-        )
-        .delete_or(
-            schema::team_member(at.org(), team, user),
-            Condition::MustExist,
-            OrgError::NotFound("team member"),
-        )
-        .commit(&*self.table)
-        .await?;
-        Ok(())
+        retrying(|| async move {
+            let gone = OrgError::NotFound("team member");
+            let mut membership = match self.membership(at, user).await {
+                Err(OrgError::NotFound(_)) => return Err(gone),
+                other => other?,
+            };
+            let mut record = self.team(at, team).await?;
+            if !membership.teams.contains(team) {
+                return Err(gone);
+            }
+            let (member_version, team_version) = (membership.version, record.version);
+            membership.teams.retain(|t| t != team);
+            membership.version += 1;
+            record.version += 1;
+            Change::new(
+                self.event(at, "orgs.team.member.remove", origin, user)?
+                    .resource(team),
+            )
+            .put(
+                membership.to_item(),
+                Condition::VersionEquals(member_version),
+            )
+            .put(record.to_item(), Condition::VersionEquals(team_version))
+            .delete(schema::team_member(at.org(), team, user), Condition::None)
+            .commit(&*self.table)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn team(&self, at: &Scoped, id: &TeamId) -> Result<Team, OrgError> {

@@ -28,7 +28,8 @@ impl OrgsService {
         // Retried: racing creates may lose a transaction conflict without breaking a rule.
         let vault_ref = &vault;
         retrying(|| async move {
-            Change::new(self.event(at, "orgs.vault.create", origin, &vault_ref.id)?)
+            let change = Change::new(self.event(at, "orgs.vault.create", origin, &vault_ref.id)?);
+            self.org_is_live(change, at.org())
                 .add_or(
                     schema::org_counters(at.org()),
                     "vaults",

@@ -234,3 +234,35 @@ async fn twelve_hundred_members_list_page_by_page_with_none_lost() {
     }
     assert_eq!(count, total + 1);
 }
+
+#[tokio::test]
+async fn an_account_that_never_verified_the_address_is_invited_not_made_a_member() {
+    // The attack: register cfo@victim.example without owning it and wait to be added as admin.
+    let app = crate::spawn();
+    let owner = app.sign_up().await;
+    let squatter = app.sign_up_unverified().await;
+    let org = app.create_org(&owner, "free").await;
+    let added = app
+        .post(
+            &format!("/v1/orgs/{org}/members"),
+            json!({"email": squatter.email, "role": "admin"}),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(added.code(), 202, "{}", added.body);
+    assert!(added.body["invitation"]["id"].is_string());
+    assert_eq!(
+        app.get(&format!("/v1/orgs/{org}"), Some(&squatter.token))
+            .await
+            .code(),
+        404,
+        "no access before the address is proved"
+    );
+    // Proving the address turns the invitation into membership.
+    app.verify_email(&squatter).await;
+    let got = app
+        .get(&format!("/v1/orgs/{org}"), Some(&squatter.token))
+        .await;
+    assert_eq!(got.code(), 200, "{}", got.body);
+    assert_eq!(got.body["role"], "admin");
+}

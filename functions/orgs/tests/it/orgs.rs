@@ -170,3 +170,30 @@ async fn the_cleanup_purges_a_deleted_org_and_gives_its_members_their_places_bac
         .await;
     assert_eq!(made.code(), 201, "{}", made.body);
 }
+
+#[tokio::test]
+async fn a_cursor_from_another_list_is_a_422_not_a_server_error() {
+    let app = crate::spawn();
+    let w = app.org_with_every_role().await;
+    // A vaults cursor (an item with no index entry) handed to the orgs list (the index).
+    for name in ["a", "b"] {
+        app.post(
+            &format!("/v1/orgs/{}/vaults", w.id),
+            json!({"name": name}),
+            Some(&w.owner.token),
+        )
+        .await;
+    }
+    let vaults = app
+        .get(
+            &format!("/v1/orgs/{}/vaults?limit=1", w.id),
+            Some(&w.owner.token),
+        )
+        .await;
+    let cursor = vaults.text("/next_cursor");
+    let mine = app
+        .get(&format!("/v1/orgs?cursor={cursor}"), Some(&w.owner.token))
+        .await;
+    assert_eq!(mine.code(), 422, "{}", mine.body);
+    assert_eq!(mine.body["errors"][0]["field"], "cursor");
+}

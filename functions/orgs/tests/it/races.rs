@@ -105,7 +105,49 @@ async fn a_member_added_and_removed_at_once_ends_in_one_state_with_both_audited(
     assert_eq!(removes, usize::from(removed.code() == 204));
 }
 
+async fn a_member_leaving_while_joining_a_team_leaves_no_team_membership_behind(app: TestApp) {
+    let w = app.org_with_every_role().await;
+    let base = format!("/v1/orgs/{}", w.id);
+    let owner = Some(w.owner.token.as_str());
+    for round in 0..5 {
+        let user = app.sign_up().await;
+        app.add_member(&w.id, &w.owner, &user, "member").await;
+        let team = app
+            .post(
+                &format!("{base}/teams"),
+                json!({"name": format!("t{round}")}),
+                owner,
+            )
+            .await
+            .text("/id");
+        let (team_path, member_path) = (
+            format!("{base}/teams/{team}/members"),
+            format!("{base}/members/{}", user.id),
+        );
+        let (joined, left) = tokio::join!(
+            app.post(&team_path, json!({"user_id": user.id}), owner),
+            app.delete(&member_path, owner),
+        );
+        assert_eq!(left.code(), 204, "{}", left.body);
+        assert!([201, 422].contains(&joined.code()), "{}", joined.body);
+        let listed = app.get(&team_path, owner).await;
+        assert_eq!(
+            listed.body["items"],
+            json!([]),
+            "round {round}: a non-member stayed in a team"
+        );
+    }
+}
+
 mod embedded {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_member_leaving_while_joining_a_team_leaves_no_team_membership_behind() {
+        super::a_member_leaving_while_joining_a_team_leaves_no_team_membership_behind(
+            crate::spawn(),
+        )
+        .await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn twenty_concurrent_vault_creates_on_a_free_org_make_exactly_five() {
         super::twenty_concurrent_vault_creates_on_a_free_org_make_exactly_five(crate::spawn())
@@ -127,6 +169,14 @@ mod embedded {
 }
 
 mod aws {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_member_leaving_while_joining_a_team_leaves_no_team_membership_behind() {
+        super::a_member_leaving_while_joining_a_team_leaves_no_team_membership_behind(
+            crate::spawn_on_moto().await,
+        )
+        .await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn twenty_concurrent_vault_creates_on_a_free_org_make_exactly_five() {
         super::twenty_concurrent_vault_creates_on_a_free_org_make_exactly_five(
