@@ -2,7 +2,9 @@
 //! `template.yaml`), it delivers each new outbox message through the core [`Mailer`] (open,
 //! send with SES v2, mark sent). A record that fails is reported as a batch item failure, so
 //! Lambda retries from it; a message already sent is skipped, so a retry sends nothing twice
-//! that was marked.
+//! that was marked. A schedule also runs it over every message still listed as unsent, so mail
+//! whose stream records were given up on (an outage longer than the retries, or no sender
+//! configured at the time) still goes out.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -24,6 +26,38 @@ struct StreamKey {
 pub struct Handled {
     pub report: MailerReport,
     pub response: DynamoDbEventResponse,
+}
+
+/// What wakes the mailer: a batch of the table's stream, or its schedule.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Wake {
+    Stream(Event),
+    Schedule(serde_json::Value),
+}
+
+/// Unsent messages a scheduled sweep takes per shard of the pending index.
+const SWEEP_PER_SHARD: usize = 100;
+
+/// Handles whatever woke the mailer: stream records, or a sweep of every unsent message.
+pub async fn handle_wake(
+    mailer: &Mailer,
+    event: LambdaEvent<Wake>,
+) -> Result<serde_json::Value, lambda_runtime::Error> {
+    match event.payload {
+        Wake::Stream(batch) => {
+            let handled = handle_records(mailer, &batch.records).await;
+            Ok(serde_json::to_value(handled.response)?)
+        }
+        Wake::Schedule(_) => {
+            let report = mailer.deliver_pending(SWEEP_PER_SHARD).await?;
+            tracing::info!(report = ?report, "scheduled sweep of unsent mail done");
+            Ok(serde_json::json!({
+                "sent": report.sent,
+                "failed": report.failed,
+            }))
+        }
+    }
 }
 
 /// Handles one batch of stream records: each outbox INSERT is delivered.

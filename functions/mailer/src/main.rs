@@ -10,7 +10,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
     let mailer = &Mailer::from_settings(&settings, &ports).await;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        Ok::<_, lambda_runtime::Error>(coffer_function_mailer::handle(mailer, event).await)
+        coffer_function_mailer::handle_wake(mailer, event).await
     }))
     .await
 }

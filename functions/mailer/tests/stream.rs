@@ -137,3 +137,33 @@ async fn without_a_sender_the_message_is_held_and_stays_unsent() {
     assert_eq!(handled.report.held, 1);
     assert!(handled.response.batch_item_failures.is_empty());
 }
+
+#[tokio::test]
+async fn the_schedule_sends_mail_whose_stream_records_were_given_up_on() {
+    let world = world();
+    let outbox = TableOutbox::new(world.ports.table.clone(), world.ports.keys.clone());
+    outbox.deliver(&named_message()).await.unwrap();
+    let captured = Arc::new(Captured::default());
+    let mailer = mailer(&world, Some(captured.clone()));
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/mailer/scheduled.json"
+    );
+    let wake: coffer_function_mailer::Wake =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(
+        matches!(wake, coffer_function_mailer::Wake::Schedule(_)),
+        "a schedule is not read as a stream batch"
+    );
+    let stream: coffer_function_mailer::Wake = serde_json::to_value(sample_event())
+        .map(|v| serde_json::from_value(v).unwrap())
+        .unwrap();
+    assert!(matches!(stream, coffer_function_mailer::Wake::Stream(_)));
+
+    let reply =
+        coffer_function_mailer::handle_wake(&mailer, LambdaEvent::new(wake, Context::default()))
+            .await
+            .unwrap();
+    assert_eq!(reply["sent"], 1);
+    assert_eq!(captured.0.lock().unwrap().len(), 1);
+}
