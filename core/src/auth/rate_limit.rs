@@ -92,7 +92,9 @@ pub struct Attempt {
 }
 
 /// The key a client IP counts under: the address for IPv4, the /64 network for IPv6 (one host
-/// usually holds a whole /64), `unknown` when there is none.
+/// usually holds a whole /64). Without an IP (the transport always gives one on Lambda and on the
+/// local server; only an in-process caller has none) the request counts alone, never in one
+/// bucket shared by every such caller, where one could use up everyone's quota.
 pub fn ip_bucket(ip: Option<IpAddr>) -> String {
     match ip {
         Some(IpAddr::V4(v4)) => v4.to_string(),
@@ -103,7 +105,10 @@ pub fn ip_bucket(ip: Option<IpAddr>) -> String {
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
         },
-        None => "unknown".to_owned(),
+        None => {
+            tracing::warn!("a request without a client IP: its per-IP quota is its own");
+            format!("unknown-{}", ulid::Ulid::new().to_string().to_lowercase())
+        }
     }
 }
 
@@ -437,6 +442,8 @@ mod tests {
             ip_bucket(Some("::ffff:203.0.113.7".parse().unwrap())),
             "203.0.113.7"
         );
-        assert_eq!(ip_bucket(None), "unknown");
+        // Requests without an IP no longer share one bucket.
+        assert_ne!(ip_bucket(None), ip_bucket(None));
+        assert!(ip_bucket(None).starts_with("unknown-"));
     }
 }
