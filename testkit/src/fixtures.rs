@@ -83,19 +83,12 @@ impl TestApp {
             )
             .await;
         assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
-        let outbox = coffer_core::auth::TableOutbox::new(
-            self.state.ports.table.clone(),
-            self.state.ports.keys.clone(),
-        );
-        let messages = outbox.messages_for(user.id.as_str(), 10).await.unwrap();
-        let code = messages
-            .iter()
-            .find_map(|m| {
-                m.text
-                    .lines()
-                    .find_map(|line| line.split_once("code: ").map(|(_, c)| c.trim().to_owned()))
-            })
-            .expect("a verification code in the outbox");
+        let code = self
+            .mailed_code(
+                &user.id,
+                coffer_core::auth::outbox::MessageKind::VerifyEmail,
+            )
+            .await;
         let confirmed = self
             .post(
                 "/v1/auth/email/verify/confirm",
@@ -109,6 +102,29 @@ impl TestApp {
             "{}",
             confirmed.body
         );
+    }
+
+    /// The code in the newest message of `kind` to `recipient` (a user or invitation id), read
+    /// from the outbox as the mailer would open it.
+    pub async fn mailed_code(
+        &self,
+        recipient: &str,
+        kind: coffer_core::auth::outbox::MessageKind,
+    ) -> String {
+        let outbox = coffer_core::auth::TableOutbox::new(
+            self.state.ports.table.clone(),
+            self.state.ports.keys.clone(),
+        );
+        let messages = outbox.messages_for(recipient, 100).await.unwrap();
+        messages
+            .iter()
+            .filter(|m| m.kind == kind)
+            .find_map(|m| {
+                m.text
+                    .lines()
+                    .find_map(|line| line.split_once("code: ").map(|(_, c)| c.trim().to_owned()))
+            })
+            .expect("a code in the outbox")
     }
 
     /// Registers (from an IP of its own, so registration limits never bite) and logs in a user

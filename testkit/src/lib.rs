@@ -8,12 +8,15 @@
 //!   (needs the `auth` and `orgs` groups).
 //! - [`TestApp::replay_event`]: a sample Lambda event from `events/` through `lambda_http`'s own
 //!   parser, with `{{session_token}}` and placeholder ids filled in.
+//! - [`RecordingTable`]: a table that notes every call, to compare what two requests cost.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod app;
 mod fixtures;
+mod recording;
 mod reply;
 
 pub use app::{TestApp, json_request, moto_settings};
 pub use fixtures::{OrgWithRoles, User, random_ip, strong_password, unique_email};
+pub use recording::RecordingTable;
 pub use reply::Reply;

@@ -27,11 +27,11 @@ impl Access {
         org: &OrgId,
         need: Permission,
     ) -> Result<Scoped, AccessError> {
-        let role = match who {
+        let (role, record) = match who {
             Principal::User(user) => {
                 let (member_key, org_key) = (schema::org_member(org, user), schema::org(org));
                 let (membership, record) =
-                    tokio::try_join!(self.table.get(&member_key), self.table.get(&org_key),)?;
+                    tokio::try_join!(self.table.get(&member_key), self.table.get(&org_key))?;
                 let membership = membership.ok_or(AccessError::NotFound)?;
                 let role = Membership::from_item(&membership)
                     .map_err(|_| AccessError::Corrupt)?
@@ -45,7 +45,6 @@ impl Access {
             }
             Principal::Client { .. } => return Err(AccessError::NotFound),
         };
-        let (role, record) = role;
         let org = record
             .map(|item| Org::from_item(&item).map_err(|_| AccessError::Corrupt))
             .transpose()?

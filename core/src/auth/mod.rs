@@ -43,7 +43,7 @@ pub use email::Email;
 pub use email_index::{EmailDigest, EmailIndex, EmailIndexError};
 pub use error::AuthError;
 pub use ids::{SessionId, UserId};
-pub use outbox::{MailSender, Mailer, Outbox, OutboxError, OutboxMessage, TableOutbox};
+pub use outbox::{MailSender, Mailer, OutboxError, OutboxMessage, TableOutbox};
 pub use password::{PasswordHasher, PasswordPolicy};
 pub use rate_limit::Quota;
 pub use secrecy::{ExposeSecret, SecretString};

@@ -20,8 +20,9 @@ fn scheduled_event(deadline_in_ms: u64) -> LambdaEvent<EventBridgeEvent<Value>> 
     LambdaEvent::new(payload, context)
 }
 
-#[tokio::test]
-async fn a_scheduled_run_purges_expired_items_and_keeps_live_ones() {
+/// Embedded ports with `count` expired items in partition `pk` (`<pk-initial><n>`), the time
+/// they were made at, and the folder that holds them.
+async fn with_expired_items(pk: &str, count: usize) -> (Ports, i64, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::starting_now();
     let ports = Ports::embedded(
@@ -30,10 +31,17 @@ async fn a_scheduled_run_purges_expired_items_and_keeps_live_ones() {
     )
     .unwrap();
     let now = clock.unix();
-    for i in 0..250 {
-        let item = Item::new(Key::new("session", format!("s{i}"))).with_expiry(now - 1);
+    let initial = &pk[..1];
+    for i in 0..count {
+        let item = Item::new(Key::new(pk, format!("{initial}{i}"))).with_expiry(now - 1);
         ports.table.put(item, Condition::None).await.unwrap();
     }
+    (ports, now, dir)
+}
+
+#[tokio::test]
+async fn a_scheduled_run_purges_expired_items_and_keeps_live_ones() {
+    let (ports, now, _dir) = with_expired_items("session", 250).await;
     let live = Item::new(Key::new("session", "live")).with_expiry(now + 60);
     ports
         .table
@@ -69,18 +77,7 @@ async fn a_run_without_time_left_stops_at_once() {
 #[tokio::test]
 async fn a_run_resumes_the_sweep_where_the_last_one_stopped_and_forgets_it_once_done() {
     use coffer_core::store::{Cursor, schema};
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::starting_now();
-    let ports = Ports::embedded(
-        &Settings::embedded(dir.path()),
-        clock.clone() as Arc<dyn Clock>,
-    )
-    .unwrap();
-    let now = clock.unix();
-    for i in 0..30 {
-        let item = Item::new(Key::new("token", format!("t{i}"))).with_expiry(now - 1);
-        ports.table.put(item, Condition::None).await.unwrap();
-    }
+    let (ports, _, _dir) = with_expired_items("token", 30).await;
     // A run that stopped midway left its position.
     let stopped_at = Cursor::after(&Item::new(Key::new("token", "t9")));
     ports

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event;
 use coffer_core::auth::outbox::{MailSender, MessageKind, OutboxError, TableOutbox};
-use coffer_core::auth::{Email, Mailer, Outbox, OutboxMessage};
+use coffer_core::auth::{Email, Mailer, OutboxMessage};
 use coffer_core::{Clock, ManualClock, Ports, Settings};
 use lambda_runtime::{Context, LambdaEvent};
 

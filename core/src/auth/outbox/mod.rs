@@ -99,12 +99,6 @@ pub enum OutboxError {
     Send(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Somewhere messages go: the table outbox records them (sealed, pending), a sender sends them.
-#[async_trait]
-pub trait Outbox: Send + Sync + fmt::Debug + 'static {
-    async fn deliver(&self, message: &OutboxMessage) -> Result<(), OutboxError>;
-}
-
 /// What actually delivers an opened message to its address: SES v2 on AWS ([`SesOutbox`]),
 /// `.eml` files on the local stack ([`EmlFiles`]). Only the [`Mailer`] calls it.
 #[async_trait]

@@ -6,7 +6,7 @@ use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::ProvideErrorMetadata as _;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
-use super::{MailSender, Outbox, OutboxError, OutboxMessage};
+use super::{MailSender, OutboxError, OutboxMessage};
 
 /// Sends each message as a plain-text email from one verified address.
 #[derive(Debug, Clone)]
@@ -65,13 +65,5 @@ impl MailSender for SesOutbox {
                 OutboxError::Send(Box::new(SesFailure { code }))
             })?;
         Ok(())
-    }
-}
-
-/// Sends at once (what the mailer does through [`MailSender`]).
-#[async_trait]
-impl Outbox for SesOutbox {
-    async fn deliver(&self, message: &OutboxMessage) -> Result<(), OutboxError> {
-        self.send(message).await
     }
 }

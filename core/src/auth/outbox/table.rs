@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
 use super::sealed::Sealer;
-use super::{Outbox, OutboxError, OutboxMessage};
+use super::{OutboxError, OutboxMessage};
 use crate::auth::AuthError;
 use crate::keys::KeyRing;
 use crate::store::{Condition, Query, Table, TxOp, schema};
@@ -73,12 +71,11 @@ impl TableOutbox {
     }
 }
 
-/// Records the message on its own (sealed, unsent): for changes that write it outside their
-/// transaction (invitations).
-#[async_trait]
-impl Outbox for TableOutbox {
+impl TableOutbox {
+    /// Records the message on its own (sealed, unsent), outside any change: for tests and
+    /// tools; a request writes its message with [`Self::put_op`] in its own transaction.
     #[tracing::instrument(level = "debug", skip_all, fields(message_id = %message.id, kind = message.kind.as_str()))]
-    async fn deliver(&self, message: &OutboxMessage) -> Result<(), OutboxError> {
+    pub async fn deliver(&self, message: &OutboxMessage) -> Result<(), OutboxError> {
         let item = self.sealer.seal(message, false).await?;
         self.table.put(item, Condition::MustNotExist).await?;
         Ok(())

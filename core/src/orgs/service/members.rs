@@ -8,7 +8,7 @@ use crate::audit::{AuditEvent, Change, RequestOrigin, retrying};
 use crate::auth::Email;
 use crate::ids::{OrgId, UserId};
 use crate::orgs::{Invitation, Membership, OrgError};
-use crate::store::{Bounds, Condition, Cursor, Query, TxOp, schema};
+use crate::store::{BadAttribute, Bounds, Condition, Cursor, Query, TxOp, schema};
 
 /// What adding by email did.
 #[derive(Debug, Clone)]
@@ -62,17 +62,15 @@ impl OrgsService {
         // registered an address without owning it, so an unverified one gets an invitation,
         // which becomes membership when (and if) the address is verified.
         let verified = match &user {
-            Some(user) => self
-                .table
-                .get(&schema::user_profile(user))
-                .await?
-                .and_then(|profile| {
-                    profile
-                        .attrs
-                        .get("email_verified")
-                        .and_then(|v| v.as_bool())
-                })
-                .unwrap_or(false),
+            Some(user) => match self.table.get(&schema::user_profile(user)).await? {
+                Some(item) => {
+                    crate::auth::Profile::from_item(&item)
+                        .map_err(|_| BadAttribute("profile"))?
+                        .value
+                        .email_verified
+                }
+                None => false,
+            },
             None => false,
         };
         match user {

@@ -133,12 +133,7 @@ async fn a_reset_with_the_most_sessions_a_user_may_have_ends_them_all(on_moto: b
     let before = live(&app, &tokens).await;
     assert!(before >= cap, "only {before} sessions");
 
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email).await;
     let code = app.reset_code(&account.user_id).await;
     let new_password = strong_password();
     let reply = app
@@ -322,12 +317,7 @@ impl Table for HoldsTheFirstLogin {
 async fn a_login_checked_against_the_old_password_opens_no_session_after_a_reset(on_moto: bool) {
     let app = app_on(on_moto, |_| {}).await;
     let account = app.signed_up().await;
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email).await;
     let code = app.reset_code(&account.user_id).await;
     let table = Arc::new(HoldsTheFirstLogin {
         inner: app.table.clone(),

@@ -30,12 +30,7 @@ async fn every_identity_action_writes_an_audit_event_with_ids_an_ip_and_an_outco
         )
         .await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT);
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email).await;
     let code = app.reset_code(&account.user_id).await;
     app.post(
         "/v1/auth/password/reset/confirm",

@@ -53,12 +53,7 @@ async fn the_main_identity_flows_work_on_the_aws_backend() {
     assert_eq!(app.service.hasher().verifications() - before, 2);
 
     // verification through the outbox
-    app.post(
-        "/v1/auth/email/verify/request",
-        json!({}),
-        Some(&account.token),
-    )
-    .await;
+    app.ask_verification(&account.token).await;
     let code = app.verify_code(&account.user_id).await;
     assert_eq!(
         app.post(
@@ -110,12 +105,7 @@ async fn the_main_identity_flows_work_on_the_aws_backend() {
     );
 
     // reset revokes every session
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email).await;
     let code = app.reset_code(&account.user_id).await;
     let reset_password = strong_password();
     let reset = app
@@ -216,7 +206,7 @@ async fn messages_are_sent_through_ses_v2_from_a_verified_sender() {
     let config = coffer_core::aws::sdk_config(&settings).await;
     let sender = coffer_core::auth::outbox::SesOutbox::new(&config, from);
 
-    let result = coffer_core::auth::Outbox::deliver(&sender, &message()).await;
+    let result = coffer_core::auth::MailSender::send(&sender, &message()).await;
 
     assert!(result.is_ok(), "{result:?}");
 }
@@ -228,7 +218,7 @@ async fn a_send_that_ses_refuses_is_an_error_that_names_no_address() {
     let sender =
         coffer_core::auth::outbox::SesOutbox::new(&config, "unverified@coffer.test".into());
 
-    let err = coffer_core::auth::Outbox::deliver(&sender, &message())
+    let err = coffer_core::auth::MailSender::send(&sender, &message())
         .await
         .unwrap_err();
 

@@ -48,8 +48,7 @@ async fn the_canary_email_password_and_tokens_reach_no_log_and_no_item_that_shou
     ))
     .await;
     app.get("/v1/auth/sessions", Some(&token)).await;
-    app.post("/v1/auth/email/verify/request", json!({}), Some(&token))
-        .await;
+    app.ask_verification(&token).await;
     let verify = app.verify_code(&user_id).await;
     tokens.push(verify.clone());
     assert_eq!(
@@ -71,12 +70,7 @@ async fn the_canary_email_password_and_tokens_reach_no_log_and_no_item_that_shou
         .await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT);
     app.post("/v1/auth/logout", json!({}), Some(&token)).await;
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&email).await;
     let reset = app.reset_code(&user_id).await;
     tokens.push(reset.clone());
     let confirmed = app

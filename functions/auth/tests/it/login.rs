@@ -267,10 +267,7 @@ async fn a_hash_made_with_older_parameters_is_upgraded_at_login() {
 
     let credential = app
         .table
-        .get(&coffer_core::store::Key::new(
-            format!("USER#{user}"),
-            "CREDENTIAL",
-        ))
+        .get(&coffer_core::store::schema::user_credential(&user))
         .await
         .unwrap()
         .unwrap();

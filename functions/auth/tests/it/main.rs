@@ -35,7 +35,9 @@ use coffer_core::store::Table;
 use coffer_core::{Clock, ManualClock, Ports, Settings};
 use serde_json::{Value, json};
 
-pub use coffer_testkit::{Reply, json_request, random_ip, strong_password, unique_email};
+pub use coffer_testkit::{
+    RecordingTable, Reply, json_request, random_ip, strong_password, unique_email,
+};
 
 /// The function's app (on `coffer_testkit`) with the service it runs, its clock and its table.
 pub struct TestApp {
@@ -53,10 +55,19 @@ pub struct TestApp {
 fn groups(
     service: &mut Option<Arc<AuthService>>,
 ) -> impl FnOnce(&Settings, &Ports) -> Vec<FunctionGroup> + '_ {
+    groups_through(service, |table| table)
+}
+
+/// The auth group over a service the test holds, working through the table `through` makes of
+/// the app's.
+fn groups_through<'a>(
+    service: &'a mut Option<Arc<AuthService>>,
+    through: impl FnOnce(Arc<dyn Table>) -> Arc<dyn Table> + 'a,
+) -> impl FnOnce(&Settings, &Ports) -> Vec<FunctionGroup> + 'a {
     move |settings, ports| {
         let built = Arc::new(
             AuthService::new(
-                ports.table.clone(),
+                through(ports.table.clone()),
                 ports.clock.clone(),
                 ports.keys.clone(),
                 settings,
@@ -66,6 +77,39 @@ fn groups(
         *service = Some(built.clone());
         vec![coffer_function_auth::group_with_service(built)]
     }
+}
+
+/// The app whose service works through a [`RecordingTable`].
+pub fn spawn_recording_app() -> (TestApp, Arc<RecordingTable>) {
+    logs::capture();
+    let (mut service, mut recording) = (None, None);
+    let kit = coffer_testkit::TestApp::embedded_built(
+        |_| {},
+        groups_through(&mut service, |table| {
+            let recorder = RecordingTable::over(table);
+            recording = Some(recorder.clone());
+            recorder
+        }),
+    );
+    (wrap(kit, service), recording.unwrap())
+}
+
+/// Another process of the auth function on `other`'s table whose service works through a
+/// [`RecordingTable`], after its cold-start warm-up.
+pub async fn recording_sibling(other: &TestApp) -> (TestApp, Arc<RecordingTable>) {
+    use coffer_core::http::GroupService as _;
+    let (mut service, mut recording) = (None, None);
+    let kit = other.kit.sibling(
+        |_| {},
+        groups_through(&mut service, |table| {
+            let recorder = RecordingTable::over(table);
+            recording = Some(recorder.clone());
+            recorder
+        }),
+    );
+    let app = wrap(kit, service);
+    app.service.warm().await;
+    (app, recording.unwrap())
 }
 
 fn wrap(kit: coffer_testkit::TestApp, service: Option<Arc<AuthService>>) -> TestApp {
@@ -173,34 +217,32 @@ impl TestApp {
 
     /// The code in the newest verification message to the user.
     pub async fn verify_code(&self, user_id: &str) -> String {
-        self.last_code(user_id, MessageKind::VerifyEmail).await
+        self.kit
+            .mailed_code(user_id, MessageKind::VerifyEmail)
+            .await
     }
 
     /// The code in the newest reset message to the user.
     pub async fn reset_code(&self, user_id: &str) -> String {
-        self.last_code(user_id, MessageKind::ResetPassword).await
+        self.kit
+            .mailed_code(user_id, MessageKind::ResetPassword)
+            .await
     }
 
-    async fn last_code(&self, user_id: &str, kind: MessageKind) -> String {
-        let user = coffer_core::auth::UserId::parse(user_id).unwrap();
-        let messages = self
-            .service
-            .outbox()
-            .messages_for(&user, 100)
+    /// Asks for a verification code for the session's user.
+    pub async fn ask_verification(&self, token: &str) -> Reply {
+        self.post("/v1/auth/email/verify/request", json!({}), Some(token))
             .await
-            .unwrap();
-        let message = messages
-            .iter()
-            .find(|m| m.kind == kind)
-            .expect("a message in the outbox");
-        message
-            .text
-            .lines()
-            .find_map(|line| {
-                line.split_once("code: ")
-                    .map(|(_, code)| code.trim().to_owned())
-            })
-            .expect("a code in the message")
+    }
+
+    /// Asks for a reset code for an address.
+    pub async fn ask_reset(&self, email: &str) -> Reply {
+        self.post(
+            "/v1/auth/password/reset/request",
+            json!({"email": email}),
+            None,
+        )
+        .await
     }
 }
 

@@ -52,13 +52,7 @@ async fn the_stored_reset_message_holds_neither_the_code_nor_the_address_and_the
     let app = spawn_app();
     let account = app.signed_up().await;
 
-    let reply = app
-        .post(
-            "/v1/auth/password/reset/request",
-            json!({"email": account.email}),
-            None,
-        )
-        .await;
+    let reply = app.ask_reset(&account.email).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
 
     let report = local_mailer(&app).deliver_pending(100).await.unwrap();
@@ -109,13 +103,7 @@ async fn the_stored_verification_message_holds_neither_the_code_nor_the_address(
     let app = spawn_app();
     let account = app.signed_up().await;
 
-    let reply = app
-        .post(
-            "/v1/auth/email/verify/request",
-            json!({}),
-            Some(&account.token),
-        )
-        .await;
+    let reply = app.ask_verification(&account.token).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
 
     let code = app.verify_code(&account.user_id).await;
@@ -129,12 +117,7 @@ async fn the_stored_verification_message_holds_neither_the_code_nor_the_address(
 async fn a_sent_message_leaves_the_unsent_index_and_a_second_mailer_run_sends_nothing() {
     let app = spawn_app();
     let account = app.signed_up().await;
-    app.post(
-        "/v1/auth/email/verify/request",
-        json!({}),
-        Some(&account.token),
-    )
-    .await;
+    app.ask_verification(&account.token).await;
     let key = raw_outbox(&app, &account.user_id).await[0].key.clone();
     assert!(
         app.table.get(&key).await.unwrap().unwrap().gsi1.is_some(),
@@ -156,12 +139,7 @@ async fn a_sent_message_leaves_the_unsent_index_and_a_second_mailer_run_sends_no
 async fn two_mailers_racing_on_one_message_mark_it_sent_once() {
     let app = spawn_app();
     let account = app.signed_up().await;
-    app.post(
-        "/v1/auth/email/verify/request",
-        json!({}),
-        Some(&account.token),
-    )
-    .await;
+    app.ask_verification(&account.token).await;
     let key = raw_outbox(&app, &account.user_id).await[0].key.clone();
     let (a, b) = (local_mailer(&app), local_mailer(&app));
 
@@ -179,13 +157,7 @@ async fn the_decoy_of_an_unknown_address_is_discarded_by_the_mailer_and_never_ma
     let app = spawn_app();
     let unknown = super::unique_email();
 
-    let reply = app
-        .post(
-            "/v1/auth/password/reset/request",
-            json!({"email": unknown}),
-            None,
-        )
-        .await;
+    let reply = app.ask_reset(&unknown).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
 
     let report = local_mailer(&app).deliver_pending(100).await.unwrap();
@@ -197,12 +169,7 @@ async fn the_decoy_of_an_unknown_address_is_discarded_by_the_mailer_and_never_ma
 async fn without_a_sender_the_mailer_leaves_the_message_unsent() {
     let app = spawn_app();
     let account = app.signed_up().await;
-    app.post(
-        "/v1/auth/email/verify/request",
-        json!({}),
-        Some(&account.token),
-    )
-    .await;
+    app.ask_verification(&account.token).await;
     let ports = &app.kit.state.ports;
     let mailer = Mailer::new(
         ports.table.clone(),

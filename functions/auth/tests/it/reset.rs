@@ -10,20 +10,8 @@ async fn a_reset_request_answers_202_whether_or_not_the_email_has_an_account() {
     let app = spawn_app();
     let account = app.signed_up().await;
 
-    let known = app
-        .post(
-            "/v1/auth/password/reset/request",
-            json!({"email": account.email}),
-            None,
-        )
-        .await;
-    let unknown = app
-        .post(
-            "/v1/auth/password/reset/request",
-            json!({"email": unique_email()}),
-            None,
-        )
-        .await;
+    let known = app.ask_reset(&account.email).await;
+    let unknown = app.ask_reset(&unique_email()).await;
 
     assert_eq!(known.status, StatusCode::ACCEPTED);
     assert_eq!(unknown.status, StatusCode::ACCEPTED);
@@ -44,12 +32,7 @@ async fn a_reset_request_answers_202_whether_or_not_the_email_has_an_account() {
 async fn a_reset_code_sets_a_new_password_revokes_every_session_and_works_once() {
     let app = spawn_app();
     let account = app.signed_up().await;
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email.to_uppercase()}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email.to_uppercase()).await;
     let code = app.reset_code(&account.user_id).await;
     let new_password = strong_password();
 
@@ -88,12 +71,7 @@ async fn a_reset_code_sets_a_new_password_revokes_every_session_and_works_once()
 async fn a_reset_code_stops_working_after_an_hour_or_a_password_change() {
     let app = spawn_app();
     let account = app.signed_up().await;
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email).await;
     let expired = app.reset_code(&account.user_id).await;
     app.clock.advance(time::Duration::hours(1));
     let reply = app
@@ -105,12 +83,7 @@ async fn a_reset_code_stops_working_after_an_hour_or_a_password_change() {
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email).await;
     let stale = app.reset_code(&account.user_id).await;
     let changed = app
         .post(
@@ -141,12 +114,7 @@ async fn a_reset_ends_a_lockout() {
         app.login(&account.email, &account.password).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email).await;
     let code = app.reset_code(&account.user_id).await;
     let new_password = strong_password();
     app.post(
@@ -169,12 +137,7 @@ fn spawn_app_with_lockout() -> super::TestApp {
 async fn a_weak_new_password_or_a_bad_email_answers_422() {
     let app = spawn_app();
     let account = app.signed_up().await;
-    app.post(
-        "/v1/auth/password/reset/request",
-        json!({"email": account.email}),
-        None,
-    )
-    .await;
+    app.ask_reset(&account.email).await;
     let code = app.reset_code(&account.user_id).await;
     let weak = app
         .post(
@@ -197,12 +160,6 @@ async fn a_weak_new_password_or_a_bad_email_answers_422() {
         StatusCode::NO_CONTENT,
         "a refused attempt does not spend the code"
     );
-    let bad_email = app
-        .post(
-            "/v1/auth/password/reset/request",
-            json!({"email": "nope"}),
-            None,
-        )
-        .await;
+    let bad_email = app.ask_reset("nope").await;
     assert_eq!(bad_email.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -10,13 +10,7 @@ async fn a_verification_code_from_the_outbox_verifies_the_email_once() {
     let app = spawn_app();
     let account = app.signed_up().await;
 
-    let requested = app
-        .post(
-            "/v1/auth/email/verify/request",
-            json!({}),
-            Some(&account.token),
-        )
-        .await;
+    let requested = app.ask_verification(&account.token).await;
     assert_eq!(requested.status, StatusCode::ACCEPTED);
     let user = coffer_core::auth::UserId::parse(&account.user_id).unwrap();
     let messages = app.service.outbox().messages_for(&user, 10).await.unwrap();
@@ -50,13 +44,7 @@ async fn a_verification_code_from_the_outbox_verifies_the_email_once() {
         )
         .await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST, "single use");
-    let after = app
-        .post(
-            "/v1/auth/email/verify/request",
-            json!({}),
-            Some(&account.token),
-        )
-        .await;
+    let after = app.ask_verification(&account.token).await;
     assert_eq!(after.status, StatusCode::CONFLICT, "already verified");
 }
 
@@ -64,12 +52,7 @@ async fn a_verification_code_from_the_outbox_verifies_the_email_once() {
 async fn a_verification_code_expires_after_24_hours() {
     let app = spawn_app();
     let account = app.signed_up().await;
-    app.post(
-        "/v1/auth/email/verify/request",
-        json!({}),
-        Some(&account.token),
-    )
-    .await;
+    app.ask_verification(&account.token).await;
     let code = app.verify_code(&account.user_id).await;
 
     app.clock.advance(time::Duration::hours(24));
@@ -111,22 +94,10 @@ async fn verification_requests_are_limited_to_five_an_hour() {
     let app = spawn_app();
     let account = app.signed_up().await;
     for _ in 0..5 {
-        let reply = app
-            .post(
-                "/v1/auth/email/verify/request",
-                json!({}),
-                Some(&account.token),
-            )
-            .await;
+        let reply = app.ask_verification(&account.token).await;
         assert_eq!(reply.status, StatusCode::ACCEPTED);
     }
-    let sixth = app
-        .post(
-            "/v1/auth/email/verify/request",
-            json!({}),
-            Some(&account.token),
-        )
-        .await;
+    let sixth = app.ask_verification(&account.token).await;
     assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(sixth.header("retry-after").is_some());
 }
@@ -184,8 +155,7 @@ async fn verifying_an_invited_address_makes_its_new_user_a_member_with_the_invit
         .require(&Principal::User(user.clone()), &org.id, Permission::OrgRead)
         .await;
     assert!(not_yet.is_err(), "registering alone joins nothing");
-    app.post("/v1/auth/email/verify/request", json!({}), Some(&token))
-        .await;
+    app.ask_verification(&token).await;
     let code = app.verify_code(&user_id).await;
     let confirmed = app
         .post(
