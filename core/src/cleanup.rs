@@ -1,5 +1,5 @@
-//! The scheduled cleanup: purges soft-deleted orgs with what they owned, and what has expired
-//! that DynamoDB's TTL has not yet removed. Idempotent, bounded by the time it is given — the
+//! The scheduled cleanup: rotates the token-signing key when it is due, purges soft-deleted orgs
+//! with what they owned, and what has expired that DynamoDB's TTL has not yet removed. Idempotent, bounded by the time it is given — the
 //! table sweep remembers where it stopped and the next run resumes there — and safe to run twice
 //! at once (every delete is conditional on the item still being expired).
 
@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::backends::Ports;
+use crate::settings::TokenSettings;
 use crate::store::{Condition, Cursor, Item, StoreError, schema};
+use crate::tokens::signing_keys::SigningKeyStore;
 
 /// Items removed per store call.
 const BATCH: usize = 100;
@@ -24,6 +26,28 @@ pub struct CleanupReport {
     pub out_of_time: bool,
     /// The table sweep stopped midway; the next run goes on from there.
     pub sweep_resumes: bool,
+    /// The kid of the signing key this run added, if rotation was due.
+    pub signing_key_added: Option<String>,
+}
+
+/// Adds a token-signing key if the newest has signed for the rotation period less the lead
+/// (see `crate::tokens::signing_keys`). A failure is logged and the run goes on: the key that
+/// signs now keeps signing, and the next run tries again.
+#[tracing::instrument(skip_all)]
+pub async fn rotate_signing_key(ports: &Ports, settings: &TokenSettings) -> Option<String> {
+    let store = SigningKeyStore::new(
+        ports.table.clone(),
+        ports.keys.clone(),
+        ports.clock.clone(),
+        settings,
+    );
+    match store.rotate_if_due().await {
+        Ok(added) => added,
+        Err(err) => {
+            tracing::error!(error = %err, "signing key rotation failed");
+            None
+        }
+    }
 }
 
 /// Purges expired items until none is left or `deadline` is `margin` away.

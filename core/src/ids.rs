@@ -100,6 +100,16 @@ prefixed_id!(
     "cli_"
 );
 prefixed_id!(
+    /// A client certificate: `crt_<ulid>`, also the `kid` its assertions name.
+    CertificateId,
+    "crt_"
+);
+prefixed_id!(
+    /// A chain of refresh tokens: `rfam_<ulid>`. Never shown to clients.
+    RefreshFamilyId,
+    "rfam_"
+);
+prefixed_id!(
     /// An audit event: `evt_<ulid>`.
     EventId,
     "evt_"

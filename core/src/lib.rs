@@ -8,6 +8,7 @@ pub mod aws;
 pub mod backends;
 pub mod blobs;
 pub mod cleanup;
+pub mod clients;
 pub mod clock;
 pub mod crypto;
 pub mod faults;
@@ -19,6 +20,7 @@ pub mod pii;
 pub mod settings;
 pub mod store;
 pub mod telemetry;
+pub mod tokens;
 
 pub use backends::Ports;
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -47,6 +47,97 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Tenancy: how many orgs a user may belong to, how long invitations wait.
     pub orgs: OrgSettings,
+    /// Access and refresh tokens, signing keys, revocation.
+    pub tokens: TokenSettings,
+}
+
+/// Tokens' settings (`functions/tokens`, `functions/clients` and the caller extractor).
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    /// `iss` of access tokens and the base of the token endpoint's URL (`COFFER_ISSUER`, default
+    /// `http://localhost:8080`): the public URL the API is reached at, without a trailing `/`.
+    pub issuer: String,
+    /// `aud` of access tokens, and the audience verification requires (`COFFER_TOKEN_AUDIENCE`,
+    /// default `coffer`).
+    pub audience: String,
+    /// Access-token lifetime when the request names none (`COFFER_ACCESS_TOKEN_TTL_SECONDS`,
+    /// default 3600; requests may ask for 60 to 86400).
+    pub access_ttl: Duration,
+    /// Refresh-token lifetime (`COFFER_REFRESH_TOKEN_TTL_SECONDS`, default 90 days).
+    pub refresh_ttl: Duration,
+    /// How long after a refresh the token just spent may be presented once more and still get a
+    /// new pair (a client that lost the reply) (`COFFER_REFRESH_GRACE_SECONDS`, default 0, at
+    /// most 60).
+    pub refresh_grace: Duration,
+    /// How stale a process's copy of the revocation list may be (`COFFER_REVOCATION_BOUND_SECONDS`,
+    /// default 30). 0 reads the table on every verification.
+    pub revocation_bound: Duration,
+    /// How long a signing key signs before the next replaces it
+    /// (`COFFER_SIGNING_KEY_ROTATION_SECONDS`, default 30 days).
+    pub signing_key_rotation: Duration,
+    /// How long a new signing key is published in the JWKS before it signs
+    /// (`COFFER_SIGNING_KEY_LEAD_SECONDS`, default 3600): longer than the JWKS's cache lifetime
+    /// and the processes' key reload interval.
+    pub signing_key_lead: Duration,
+    /// Clock skew allowed when checking `exp`, `nbf` and `iat` (`COFFER_TOKEN_LEEWAY_SECONDS`,
+    /// default 30).
+    pub leeway: Duration,
+}
+
+impl TokenSettings {
+    /// The shortest and longest access-token lifetime a request may ask for.
+    pub const ACCESS_TTL_RANGE: std::ops::RangeInclusive<u64> = 60..=86_400;
+
+    fn from_vars<'a>(get: &impl Fn(&str) -> Option<&'a str>) -> Result<Self, SettingsError> {
+        const DAY: u64 = 86_400;
+        let secs = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            number(get, name, default, range).map(Duration::from_secs)
+        };
+        let issuer_raw = get("COFFER_ISSUER").unwrap_or("http://localhost:8080");
+        let issuer = issuer_raw.trim_end_matches('/').to_owned();
+        if !(issuer.starts_with("https://") || issuer.starts_with("http://"))
+            || issuer.len() > 512
+            || issuer.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(invalid(
+                "COFFER_ISSUER",
+                issuer_raw,
+                "expected an http(s) URL such as https://api.example.com",
+            ));
+        }
+        let audience = get("COFFER_TOKEN_AUDIENCE").unwrap_or("coffer").to_owned();
+        if audience.is_empty() || audience.len() > 256 {
+            return Err(invalid(
+                "COFFER_TOKEN_AUDIENCE",
+                &audience,
+                "expected 1 to 256 characters",
+            ));
+        }
+        Ok(Self {
+            issuer,
+            audience,
+            access_ttl: secs(
+                "COFFER_ACCESS_TOKEN_TTL_SECONDS",
+                3600,
+                Self::ACCESS_TTL_RANGE,
+            )?,
+            refresh_ttl: secs("COFFER_REFRESH_TOKEN_TTL_SECONDS", 90 * DAY, 60..=365 * DAY)?,
+            refresh_grace: secs("COFFER_REFRESH_GRACE_SECONDS", 0, 0..=60)?,
+            revocation_bound: secs("COFFER_REVOCATION_BOUND_SECONDS", 30, 0..=3600)?,
+            signing_key_rotation: secs(
+                "COFFER_SIGNING_KEY_ROTATION_SECONDS",
+                30 * DAY,
+                3600..=365 * DAY,
+            )?,
+            signing_key_lead: secs("COFFER_SIGNING_KEY_LEAD_SECONDS", 3600, 0..=7 * DAY)?,
+            leeway: secs("COFFER_TOKEN_LEEWAY_SECONDS", 30, 0..=300)?,
+        })
+    }
+
+    /// The OAuth token endpoint's URL: what client assertions name as `aud`.
+    pub fn token_endpoint(&self) -> String {
+        format!("{}/v1/oauth/token", self.issuer)
+    }
 }
 
 /// Tenancy's settings (`functions/orgs`).
@@ -246,6 +337,7 @@ impl Settings {
             },
             auth: AuthSettings::from_vars(&get)?,
             orgs: OrgSettings::from_vars(&get)?,
+            tokens: TokenSettings::from_vars(&get)?,
         })
     }
 

@@ -21,6 +21,8 @@ pub fn route_groups() -> Vec<FunctionGroup> {
         coffer_function_pii::group(),
         coffer_function_auth::group(),
         coffer_function_orgs::group(),
+        coffer_function_tokens::group(),
+        coffer_function_clients::group(),
     ]
 }
 
@@ -48,6 +50,20 @@ pub async fn serve(
     mailer.abort();
     served?;
     Ok(())
+}
+
+/// Adds a token-signing key on demand (the cleanup run adds one on schedule).
+pub async fn rotate_signing_key(
+    settings: &Settings,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let ports = Ports::from_settings(settings, Arc::new(SystemClock)).await?;
+    let store = coffer_core::tokens::signing_keys::SigningKeyStore::new(
+        ports.table.clone(),
+        ports.keys.clone(),
+        ports.clock.clone(),
+        &settings.tokens,
+    );
+    Ok(store.rotate_now().await?)
 }
 
 /// Delivers every unsent outbox message once, as the local server's background mailer does:

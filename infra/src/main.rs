@@ -1,5 +1,7 @@
-//! `coffer-local` — run every function in one process on `COFFER_LISTEN` (default), or
-//! `coffer-local bootstrap` to create the table, bucket and key in an AWS emulator.
+//! `coffer-local` — run every function in one process on `COFFER_LISTEN` (default),
+//! `coffer-local bootstrap` to create the table, bucket and key in an AWS emulator, or
+//! `coffer-local rotate-signing-key` to add a token-signing key now (published at once, signing
+//! after `COFFER_SIGNING_KEY_LEAD_SECONDS`).
 
 use coffer_core::{Settings, telemetry};
 
@@ -42,8 +44,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             );
             Ok(())
         }
-        Some(other) => {
-            Err(format!("unknown command {other:?}; use `serve` (default) or `bootstrap`").into())
+        Some("rotate-signing-key") => {
+            let kid = coffer_local::rotate_signing_key(&settings).await?;
+            println!("signing key {kid} added; it signs after the lead");
+            Ok(())
         }
+        Some(other) => Err(format!(
+            "unknown command {other:?}; use `serve` (default), `bootstrap` or `rotate-signing-key`"
+        )
+        .into()),
     }
 }

@@ -36,6 +36,11 @@ impl Permission {
         Self::PiiDeanonymize,
     ];
 
+    /// The permission a name such as `vaults:read` names (scopes are written this way).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OrgRead => "org:read",

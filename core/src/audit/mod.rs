@@ -335,6 +335,17 @@ pub const ACTIONS: &[&str] = &[
     "orgs.team.member.remove",
     "orgs.vault.create",
     "orgs.vault.delete",
+    "tokens.issue",
+    "tokens.refresh",
+    "tokens.refresh.retry",
+    "tokens.refresh.reuse_detected",
+    "tokens.revoke",
+    "tokens.revoke_vault",
+    "tokens.signing_key.rotate",
+    "clients.create",
+    "clients.delete",
+    "clients.certificate.create",
+    "clients.certificate.revoke",
 ];
 
 fn known_action(action: &str) -> &'static str {

@@ -1,19 +1,24 @@
-//! Who is calling: a session token from `Authorization: Bearer` or the `__Host-coffer_session` cookie,
-//! resolved to its user. (Access tokens join here later.)
+//! Who is calling: a session token (from `Authorization: Bearer` or the `__Host-coffer_session`
+//! cookie) resolved to its user, or an access token (an EdDSA JWT, `Bearer` only) verified by
+//! the process's [`crate::tokens::AccessTokens`] and speaking for a user or a machine client.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{ApiError, AppState};
+use crate::access::{Permission, Principal};
 use crate::auth::sessions::{SESSION_COOKIE, Session, SessionStore};
 use crate::auth::{SessionId, UserId};
+use crate::ids::OrgId;
+use crate::tokens::{AccessClaims, Scopes};
 
-/// An authenticated caller. Missing, malformed, unknown and expired credentials are all 401.
+/// An authenticated caller. Missing, malformed, unknown, expired and revoked credentials are
+/// all 401.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user_id: UserId,
+    principal: Principal,
     pub credential: CallerCredential,
 }
 
@@ -22,23 +27,57 @@ pub struct Caller {
 pub enum CallerCredential {
     /// A session token (bearer or cookie).
     Session(Session),
+    /// An access token, with the scopes it carries.
+    AccessToken {
+        claims: AccessClaims,
+        scopes: Scopes,
+    },
 }
 
 impl Caller {
     /// Who the access gate sees.
-    pub fn principal(&self) -> crate::access::Principal {
-        crate::access::Principal::User(self.user_id.clone())
+    pub fn principal(&self) -> Principal {
+        self.principal.clone()
+    }
+
+    /// The user behind the request; a machine client is not one (403 on user-only routes).
+    pub fn user(&self) -> Result<&UserId, ApiError> {
+        self.principal
+            .user()
+            .ok_or_else(|| ApiError::Forbidden("a machine client has no user account".into()))
     }
 
     /// The session the caller used, if they used one.
     pub fn session(&self) -> Option<&Session> {
         match &self.credential {
             CallerCredential::Session(session) => Some(session),
+            CallerCredential::AccessToken { .. } => None,
         }
     }
 
     pub fn session_id(&self) -> Option<&SessionId> {
         self.session().map(|s| &s.id)
+    }
+
+    /// Whether the credential lets the caller act in `org` with `need`: a session always may
+    /// (the gate decides); an access token only inside the org it is bound to, if any, and only
+    /// for the permissions its scopes name.
+    pub fn credential_allows(&self, org: &OrgId, need: Permission) -> Result<(), ApiError> {
+        match &self.credential {
+            CallerCredential::Session(_) => Ok(()),
+            CallerCredential::AccessToken { claims, scopes } => {
+                if claims.org.as_ref().is_some_and(|bound| bound != org) {
+                    return Err(ApiError::NotFound);
+                }
+                if !scopes.contains(need) {
+                    return Err(ApiError::Forbidden(format!(
+                        "the token's scope does not include {}",
+                        need.as_str()
+                    )));
+                }
+                Ok(())
+            }
+        }
     }
 }
 
@@ -50,13 +89,26 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = presented_token(parts)?.ok_or(ApiError::Unauthorized)?;
+        if token.expose_secret().contains('.') {
+            let claims = state
+                .access_tokens
+                .verify(token.expose_secret())
+                .await
+                .map_err(ApiError::from)?;
+            let principal = claims.principal().ok_or(ApiError::Unauthorized)?;
+            let scopes = Scopes::parse(&claims.scope).map_err(|_| ApiError::Unauthorized)?;
+            return Ok(Self {
+                principal,
+                credential: CallerCredential::AccessToken { claims, scopes },
+            });
+        }
         let sessions = SessionStore::new(state.ports.table.clone(), state.ports.clock.clone());
         let session = sessions
             .resolve(&token)
             .await?
             .ok_or(ApiError::Unauthorized)?;
         Ok(Self {
-            user_id: session.user_id.clone(),
+            principal: Principal::User(session.user_id.clone()),
             credential: CallerCredential::Session(session),
         })
     }

@@ -18,11 +18,14 @@ use super::{FieldError, Problem};
         (name = "identity", description = "Registration, login, sessions, profile, passwords, email verification and reset"),
         (name = "pii", description = "PII detection, anonymization, token reversal and schema validation"),
         (name = "orgs", description = "Organizations, members, invitations, teams and vaults"),
+        (name = "tokens", description = "EdDSA access tokens, rotating refresh tokens, revocation, the OAuth token endpoint, JWKS and discovery"),
+        (name = "clients", description = "Machine clients of an org and their Ed25519 certificates"),
     )
 )]
 pub struct ApiDoc;
 
-/// How callers authenticate: a session token as a bearer token, or the browser's cookie.
+/// How callers authenticate: a session token as a bearer token, the browser's cookie, or an
+/// access token.
 #[derive(Debug)]
 struct SecuritySchemes;
 
@@ -44,6 +47,18 @@ impl Modify for SecuritySchemes {
                 "__Host-coffer_session",
                 "The session cookie a `web` login sets (HttpOnly, Secure, SameSite=Lax)",
             ))),
+        );
+        components.add_security_scheme(
+            "access_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An EdDSA access token from POST /v1/tokens or POST /v1/oauth/token",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

@@ -1,5 +1,6 @@
 //! The gate as handlers meet it: an org id from the path (an id that is not one of ours is 404,
 //! like an org the caller does not belong to), the caller, and the permission the route needs.
+//! An access token also has to allow it: bound to this org (if bound at all) and scoped for it.
 
 use super::{ApiError, Caller};
 use crate::access::{Access, Permission, Scoped};
@@ -13,6 +14,7 @@ pub async fn scope(
     need: Permission,
 ) -> Result<Scoped, ApiError> {
     let org = OrgId::parse(raw_org).ok_or(ApiError::NotFound)?;
+    caller.credential_allows(&org, need)?;
     Ok(access.require(&caller.principal(), &org, need).await?)
 }
 

@@ -4,7 +4,7 @@
 //!
 //! ```ignore
 //! impl GroupService for OrgsService {
-//!     async fn build(settings: &Settings, ports: &Ports) -> Result<Self, ApiError> { ... }
+//!     async fn build(state: &AppState) -> Result<Self, ApiError> { ... }
 //! }
 //! pub fn group() -> FunctionGroup {
 //!     FunctionGroup::new(RouteGroup::new().routes(routes!(create_org))).with_service::<OrgsService>()
@@ -22,16 +22,12 @@ use axum::http::request::Parts;
 use tokio::sync::OnceCell;
 
 use super::{ApiError, AppState, RouteGroup};
-use crate::backends::Ports;
-use crate::settings::Settings;
 
 /// A group's service: how to build it from the settings and ports, and what to warm up.
 pub trait GroupService: Send + Sync + Sized + 'static {
-    /// Builds the service. Makes no request-path I/O that could be deferred.
-    fn build(
-        settings: &Settings,
-        ports: &Ports,
-    ) -> impl Future<Output = Result<Self, ApiError>> + Send;
+    /// Builds the service from the process's settings, ports and shared parts (the access
+    /// tokens). Makes no request-path I/O that could be deferred.
+    fn build(state: &AppState) -> impl Future<Output = Result<Self, ApiError>> + Send;
 
     /// Expensive preparation (compiled detectors, loaded keys) run at cold start, not on a
     /// request. Failures are logged by the implementation; the first request retries.
@@ -67,7 +63,7 @@ impl<S: GroupService> ServiceCell<S> {
     pub async fn get(&self, state: &AppState) -> Result<Arc<S>, ApiError> {
         self.0
             .get_or_try_init(|| async {
-                let service = S::build(&state.settings, &state.ports).await?;
+                let service = S::build(state).await?;
                 Ok::<_, ApiError>(Arc::new(service))
             })
             .await

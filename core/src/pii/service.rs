@@ -19,7 +19,6 @@ use crate::backends::Ports;
 use crate::http::{ApiError, FieldError, GroupService};
 use crate::ids::OrgId;
 use crate::keys::KeyError;
-use crate::settings::Settings;
 use crate::store::StoreError;
 
 /// Inputs at least this large are scanned on a blocking thread, so the runtime keeps serving.
@@ -134,8 +133,8 @@ pub struct PiiService {
 }
 
 impl GroupService for PiiService {
-    async fn build(settings: &Settings, ports: &Ports) -> Result<Self, ApiError> {
-        Ok(Self::new(ports, settings.data_key_max_age))
+    async fn build(state: &crate::http::AppState) -> Result<Self, ApiError> {
+        Ok(Self::new(&state.ports, state.settings.data_key_max_age))
     }
 
     /// Compiles the detector's automata and loads the name lists at cold start.

@@ -8,7 +8,9 @@
 //! email-index key, see `crate::auth::email_index`), and names as the digest of their lower-cased
 //! form. Ids are typed, so they cannot hold the `#` that separates a key's parts.
 
-use crate::ids::{InvitationId, OrgId, TeamId, UserId, VaultId};
+use crate::ids::{
+    CertificateId, ClientId, InvitationId, OrgId, RefreshFamilyId, TeamId, UserId, VaultId,
+};
 
 use super::Key;
 
@@ -194,6 +196,13 @@ pub const LAYOUT: &[ItemKind] = &[
         what: "name, created_at, created_by",
     },
     ItemKind {
+        name: "vault owner",
+        pk: "VAULT#<vlt>",
+        sk: "ORG",
+        gsi1: None,
+        what: "which org a vault belongs to, for requests that name only the vault (tokens)",
+    },
+    ItemKind {
         name: "vault name",
         pk: "ORG#<org>",
         sk: "VAULTNAME#<digest(lower(name))>",
@@ -213,6 +222,62 @@ pub const LAYOUT: &[ItemKind] = &[
         sk: "PIIKEY#<version>",
         gsi1: None,
         what: "the org's PII data key, wrapped by the key ring",
+    },
+    ItemKind {
+        name: "signing key",
+        pk: "SIGNING_KEYS",
+        sk: "KEY#<kid>",
+        gsi1: None,
+        what: "an Ed25519 token-signing key: public key, the private seed sealed under a key-ring data key, when it signs from and until when it is published (expires)",
+    },
+    ItemKind {
+        name: "signing key head",
+        pk: "SIGNING_KEYS",
+        sk: "HEAD",
+        gsi1: None,
+        what: "the newest key's kid; its version makes the first key and each rotation race-safe",
+    },
+    ItemKind {
+        name: "revocation",
+        pk: "REVOCATIONS",
+        sk: "JTI#<jti> | VAULT#<vlt> | CERT#<crt> | CLIENT#<cli>",
+        gsi1: None,
+        what: "an access token, a vault's tokens before a generation, or the tokens issued through a certificate or client, refused until the longest access token has expired (expires); every process reads the partition within the revocation bound",
+    },
+    ItemKind {
+        name: "refresh token",
+        pk: "REFRESH#<digest(token)>",
+        sk: "REFRESH",
+        gsi1: None,
+        what: "family and generation of a refresh token; kept after it is spent so that its reuse is recognised (expires)",
+    },
+    ItemKind {
+        name: "refresh family",
+        pk: "RFAMILY#<family>",
+        sk: "FAMILY",
+        gsi1: None,
+        what: "a chain of refresh tokens: the live generation (its version), the previous one and when it was spent, whether the grace retry was used, revoked; subject, session, scope, vault generation (expires)",
+    },
+    ItemKind {
+        name: "client",
+        pk: "CLIENT#<cli>",
+        sk: "CLIENT",
+        gsi1: Some(("ORG#<org>", "CLIENT#<cli>")),
+        what: "a machine client: its org, name, scopes; the index lists an org's clients",
+    },
+    ItemKind {
+        name: "client certificate",
+        pk: "CLIENT#<cli>",
+        sk: "CERT#<crt>",
+        gsi1: None,
+        what: "an Ed25519 public key the client signs assertions with (the private key is never stored)",
+    },
+    ItemKind {
+        name: "spent assertion",
+        pk: "ASSERTION#<cli>#<digest(jti)>",
+        sk: "JTI",
+        gsi1: None,
+        what: "a client assertion's jti, claimed by a conditional put so that it is never accepted twice (expires after the assertion)",
     },
 ];
 
@@ -268,6 +333,14 @@ pub fn lockout_count(email_digest: &str) -> Key {
 
 pub fn session(token_digest: &str) -> Key {
     Key::new(format!("SESSION#{token_digest}"), "SESSION")
+}
+
+/// The token digest a [`session`] key was made from (refresh families remember their session
+/// this way, to read it again without the token).
+pub fn session_token_digest(key: &Key) -> Option<&str> {
+    key.pk
+        .strip_prefix("SESSION#")
+        .filter(|_| key.sk == "SESSION")
 }
 
 /// The session's place in its user's index partition ([`user_partition`]).
@@ -500,6 +573,10 @@ pub fn vault(org: &OrgId, vault: &VaultId) -> Key {
     Key::new(org_partition(org), format!("{ORG_VAULTS_PREFIX}{vault}"))
 }
 
+pub fn vault_owner(vault: &VaultId) -> Key {
+    Key::new(format!("VAULT#{vault}"), "ORG")
+}
+
 pub fn vault_name(org: &OrgId, name_digest: &str) -> Key {
     Key::new(org_partition(org), format!("VAULTNAME#{name_digest}"))
 }
@@ -529,6 +606,87 @@ pub fn deployment_key(kind: DeploymentKey) -> Key {
 
 pub fn pii_key(org: &OrgId, version: u32) -> Key {
     Key::new(org_partition(org), format!("PIIKEY#{version:06}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------------
+
+pub const SIGNING_KEYS: &str = "SIGNING_KEYS";
+
+pub const SIGNING_KEY_PREFIX: &str = "KEY#";
+
+pub fn signing_key(kid: &str) -> Key {
+    Key::new(SIGNING_KEYS, format!("{SIGNING_KEY_PREFIX}{kid}"))
+}
+
+pub fn signing_key_head() -> Key {
+    Key::new(SIGNING_KEYS, "HEAD")
+}
+
+pub const REVOCATIONS: &str = "REVOCATIONS";
+
+/// What a revocation entry refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked<'a> {
+    /// One access token, by its `jti`.
+    AccessToken(&'a str),
+    /// Every token of a vault issued before the vault's current generation.
+    Vault(&'a VaultId),
+    /// Every token issued through a client certificate.
+    Certificate(&'a CertificateId),
+    /// Every token of a machine client.
+    Client(&'a ClientId),
+}
+
+pub fn revocation(what: Revoked<'_>) -> Key {
+    let sk = match what {
+        Revoked::AccessToken(jti) => format!("JTI#{jti}"),
+        Revoked::Vault(vault) => format!("VAULT#{vault}"),
+        Revoked::Certificate(certificate) => format!("CERT#{certificate}"),
+        Revoked::Client(client) => format!("CLIENT#{client}"),
+    };
+    Key::new(REVOCATIONS, sk)
+}
+
+pub fn refresh_token(token_digest: &str) -> Key {
+    Key::new(format!("REFRESH#{token_digest}"), "REFRESH")
+}
+
+pub fn refresh_family(family: &RefreshFamilyId) -> Key {
+    Key::new(format!("RFAMILY#{family}"), "FAMILY")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine clients
+// ---------------------------------------------------------------------------------------------
+
+pub fn client_partition(client: &ClientId) -> String {
+    format!("CLIENT#{client}")
+}
+
+pub fn client(client: &ClientId) -> Key {
+    Key::new(client_partition(client), "CLIENT")
+}
+
+/// The index key that lists `client` among its org's clients.
+pub fn client_in_org_index(org: &OrgId, client: &ClientId) -> Key {
+    Key::new(org_partition(org), format!("{ORG_CLIENTS_PREFIX}{client}"))
+}
+
+pub const ORG_CLIENTS_PREFIX: &str = "CLIENT#";
+
+pub const CLIENT_CERTIFICATES_PREFIX: &str = "CERT#";
+
+pub fn client_certificate(client: &ClientId, certificate: &CertificateId) -> Key {
+    Key::new(
+        client_partition(client),
+        format!("{CLIENT_CERTIFICATES_PREFIX}{certificate}"),
+    )
+}
+
+pub fn spent_assertion(client: &ClientId, jti_digest: &str) -> Key {
+    Key::new(format!("ASSERTION#{client}#{jti_digest}"), "JTI")
 }
 
 /// The layout as a Markdown table (what `docs/keys.md` holds).
@@ -629,6 +787,9 @@ mod tests {
         let vault_id = VaultId::generate(now).unwrap();
         let inv = InvitationId::generate(now).unwrap();
         let digest = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c";
+        let client_id = ClientId::generate(now).unwrap();
+        let certificate = CertificateId::generate(now).unwrap();
+        let family = RefreshFamilyId::generate(now).unwrap();
         let keys = [
             ("user profile", user_profile(&user)),
             ("user credential", user_credential(&user)),
@@ -680,8 +841,23 @@ mod tests {
             ("team member", team_member(&org_id, &team_id, &user)),
             ("vault", vault(&org_id, &vault_id)),
             ("vault name", vault_name(&org_id, digest)),
+            ("vault owner", vault_owner(&vault_id)),
             ("pii key", pii_key(&org_id, 1)),
             ("deployment key", deployment_key(DeploymentKey::EmailIndex)),
+            ("signing key", signing_key("01arz3ndektsv4rrffq69g5fav")),
+            ("signing key head", signing_key_head()),
+            ("revocation", revocation(Revoked::AccessToken(digest))),
+            ("revocation", revocation(Revoked::Vault(&vault_id))),
+            ("revocation", revocation(Revoked::Certificate(&certificate))),
+            ("revocation", revocation(Revoked::Client(&client_id))),
+            ("refresh token", refresh_token(digest)),
+            ("refresh family", refresh_family(&family)),
+            ("client", client(&client_id)),
+            (
+                "client certificate",
+                client_certificate(&client_id, &certificate),
+            ),
+            ("spent assertion", spent_assertion(&client_id, digest)),
         ];
         let distinct: BTreeSet<&Key> = keys.iter().map(|(_, k)| k).collect();
         assert_eq!(distinct.len(), keys.len());

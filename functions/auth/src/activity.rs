@@ -24,7 +24,7 @@ pub async fn activity(
     page: Pagination,
 ) -> Result<Json<ActivityPage>, ApiError> {
     let found = auth
-        .activity(&caller.user_id, page.limit, page.cursor)
+        .activity(caller.user()?, page.limit, page.cursor)
         .await?;
     Ok(Json(ActivityPage {
         items: found.events.iter().map(ActivityView::from).collect(),

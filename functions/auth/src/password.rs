@@ -36,7 +36,7 @@ pub async fn change_password(
     BoundedJson(body): BoundedJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     auth.change_password(
-        &caller.user_id,
+        caller.user()?,
         caller.session(),
         body.current_password,
         body.new_password,

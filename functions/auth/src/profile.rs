@@ -20,7 +20,7 @@ pub async fn me(
     Service(auth): Service<AuthService>,
     caller: Caller,
 ) -> Result<Json<UserView>, ApiError> {
-    let profile = auth.profile(&caller.user_id).await?;
+    let profile = auth.profile(caller.user()?).await?;
     Ok(Json(UserView::from(&profile)))
 }
 
@@ -58,8 +58,6 @@ pub async fn update_me(
     BoundedJson(body): BoundedJson<UpdateProfileRequest>,
 ) -> Result<Json<UserView>, ApiError> {
     let update = ProfileUpdate { name: body.name };
-    let profile = auth
-        .update_profile(&caller.user_id, update, &origin)
-        .await?;
+    let profile = auth.update_profile(caller.user()?, update, &origin).await?;
     Ok(Json(UserView::from(&profile)))
 }

@@ -21,7 +21,7 @@ pub async fn list_sessions(
     Service(auth): Service<AuthService>,
     caller: Caller,
 ) -> Result<Json<SessionPage>, ApiError> {
-    let sessions = auth.list_sessions(&caller.user_id).await?;
+    let sessions = auth.list_sessions(caller.user()?).await?;
     let current = caller.session_id();
     let items = sessions
         .iter()
@@ -50,7 +50,7 @@ pub async fn revoke_session(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = SessionId::parse(&id).ok_or(ApiError::NotFound)?;
-    auth.revoke_session(&caller.user_id, &id, &origin).await?;
+    auth.revoke_session(caller.user()?, &id, &origin).await?;
     let cookie = if caller.session_id() == Some(&id) {
         SessionCookie::clear()
     } else {

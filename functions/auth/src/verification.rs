@@ -21,7 +21,7 @@ pub async fn request_verification(
     caller: Caller,
     origin: RequestOrigin,
 ) -> Result<StatusCode, ApiError> {
-    auth.request_email_verification(&caller.user_id, &origin)
+    auth.request_email_verification(caller.user()?, &origin)
         .await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -1,10 +1,11 @@
-//! The `cleanup` function: run by an EventBridge schedule, it purges what has expired.
+//! The `cleanup` function: run by an EventBridge schedule, it rotates the token-signing key when
+//! due and purges what has expired.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use coffer_core::Ports;
 use coffer_core::cleanup::{self, CleanupReport};
+use coffer_core::{Ports, Settings};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
@@ -14,11 +15,15 @@ const MARGIN: Duration = Duration::from_secs(5);
 /// Handles one scheduled event.
 pub async fn handle(
     ports: &Ports,
+    settings: &Settings,
     event: LambdaEvent<EventBridgeEvent<Value>>,
 ) -> Result<CleanupReport, lambda_runtime::Error> {
     let deadline = instant_of(event.context.deadline);
     tracing::info!(source = %event.payload.source, "cleanup started");
-    Ok(cleanup::run(ports, deadline, MARGIN).await?)
+    let signing_key_added = cleanup::rotate_signing_key(ports, &settings.tokens).await;
+    let mut report = cleanup::run(ports, deadline, MARGIN).await?;
+    report.signing_key_added = signing_key_added;
+    Ok(report)
 }
 
 /// Lambda gives the deadline as Unix milliseconds; the run measures with a monotonic clock.

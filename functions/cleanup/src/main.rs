@@ -8,9 +8,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env()?;
     telemetry::init(settings.log_json);
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
-    let ports = &ports;
+    let (ports, settings) = (&ports, &settings);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        coffer_function_cleanup::handle(ports, event).await
+        coffer_function_cleanup::handle(ports, settings, event).await
     }))
     .await
 }

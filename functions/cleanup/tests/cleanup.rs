@@ -49,17 +49,25 @@ async fn a_scheduled_run_purges_expired_items_and_keeps_live_ones() {
         .await
         .unwrap();
 
-    let report = coffer_function_cleanup::handle(&ports, scheduled_event(60_000))
-        .await
-        .unwrap();
+    let report = coffer_function_cleanup::handle(
+        &ports,
+        &Settings::embedded(std::env::temp_dir()),
+        scheduled_event(60_000),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.expired_items, 250);
     assert!(!report.out_of_time);
     assert_eq!(ports.table.get(&live.key).await.unwrap(), Some(live));
 
     // Running again finds nothing: the run is idempotent.
-    let again = coffer_function_cleanup::handle(&ports, scheduled_event(60_000))
-        .await
-        .unwrap();
+    let again = coffer_function_cleanup::handle(
+        &ports,
+        &Settings::embedded(std::env::temp_dir()),
+        scheduled_event(60_000),
+    )
+    .await
+    .unwrap();
     assert_eq!(again.expired_items, 0);
 }
 
@@ -68,9 +76,13 @@ async fn a_run_without_time_left_stops_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let ports =
         Ports::embedded(&Settings::embedded(dir.path()), ManualClock::starting_now()).unwrap();
-    let report = coffer_function_cleanup::handle(&ports, scheduled_event(1_000))
-        .await
-        .unwrap();
+    let report = coffer_function_cleanup::handle(
+        &ports,
+        &Settings::embedded(std::env::temp_dir()),
+        scheduled_event(1_000),
+    )
+    .await
+    .unwrap();
     assert!(report.out_of_time);
 }
 
@@ -88,9 +100,13 @@ async fn a_run_resumes_the_sweep_where_the_last_one_stopped_and_forgets_it_once_
         )
         .await
         .unwrap();
-    let report = coffer_function_cleanup::handle(&ports, scheduled_event(60_000))
-        .await
-        .unwrap();
+    let report = coffer_function_cleanup::handle(
+        &ports,
+        &Settings::embedded(std::env::temp_dir()),
+        scheduled_event(60_000),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.expired_items, 30);
     assert!(!report.sweep_resumes);
     let state = ports
@@ -104,4 +120,23 @@ async fn a_run_resumes_the_sweep_where_the_last_one_stopped_and_forgets_it_once_
         Value::Null,
         "a finished pass starts afresh next time"
     );
+}
+
+#[tokio::test]
+async fn a_scheduled_run_makes_the_first_signing_key_and_the_next_one_when_rotation_is_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::starting_now();
+    let settings = Settings::embedded(dir.path());
+    let ports = Ports::embedded(&settings, clock.clone() as Arc<dyn Clock>).unwrap();
+    let run = || coffer_function_cleanup::handle(&ports, &settings, scheduled_event(60_000));
+
+    let first = run().await.unwrap().signing_key_added;
+    assert!(first.is_some(), "the first run makes the first key");
+    assert_eq!(run().await.unwrap().signing_key_added, None, "not due yet");
+
+    let rotation = settings.tokens.signing_key_rotation - settings.tokens.signing_key_lead;
+    clock.advance(time::Duration::seconds(rotation.as_secs() as i64));
+    let second = run().await.unwrap().signing_key_added;
+    assert!(second.is_some() && second != first, "due: a second key");
+    assert_eq!(run().await.unwrap().signing_key_added, None);
 }

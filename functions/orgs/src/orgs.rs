@@ -48,7 +48,7 @@ pub async fn create_org(
 ) -> Result<(StatusCode, Json<OrgView>), ApiError> {
     let org = orgs
         .create(
-            &caller.user_id,
+            caller.user()?,
             body.name,
             body.tier.unwrap_or_default(),
             &origin,
@@ -72,7 +72,7 @@ pub async fn list_orgs(
     page: Pagination,
 ) -> Result<Json<OrgList>, ApiError> {
     let listed = orgs
-        .list_mine(&caller.user_id, page.limit, page.cursor)
+        .list_mine(caller.user()?, page.limit, page.cursor)
         .await?;
     Ok(Json(OrgList {
         items: listed

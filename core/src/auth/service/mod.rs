@@ -256,8 +256,8 @@ impl AuthService {
 
 /// The `auth` group's service: built once per process from the settings and the ports.
 impl GroupService for AuthService {
-    async fn build(settings: &Settings, ports: &Ports) -> Result<Self, ApiError> {
-        Ok(Self::from_settings(settings, ports).await?)
+    async fn build(state: &crate::http::AppState) -> Result<Self, ApiError> {
+        Ok(Self::from_settings(&state.settings, &state.ports).await?)
     }
 
     /// Hashes the dummy password that unknown emails are checked against and loads the

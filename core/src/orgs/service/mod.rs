@@ -130,10 +130,8 @@ impl OrgsService {
 }
 
 impl crate::http::GroupService for OrgsService {
-    async fn build(
-        settings: &crate::Settings,
-        ports: &crate::Ports,
-    ) -> Result<Self, crate::http::ApiError> {
+    async fn build(state: &crate::http::AppState) -> Result<Self, crate::http::ApiError> {
+        let (settings, ports) = (&state.settings, &state.ports);
         Ok(Self::new(
             Arc::clone(&ports.table),
             Arc::clone(&ports.clock),

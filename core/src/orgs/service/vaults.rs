@@ -23,6 +23,7 @@ impl OrgsService {
             name,
             created_at: now,
             created_by: at.principal().actor_id().to_owned(),
+            token_generation: 0,
         };
         let tier = at.org_record().tier;
         // Retried: racing creates may lose a transaction conflict without breaking a rule.
@@ -47,6 +48,7 @@ impl OrgsService {
                     OrgError::NameTaken("vault"),
                 )
                 .put(vault_ref.to_item(), Condition::MustNotExist)
+                .put(vault_ref.owner_item(), Condition::MustNotExist)
                 .commit(&*self.table)
                 .await?;
             Ok::<_, OrgError>(())
@@ -94,6 +96,7 @@ impl OrgsService {
                 schema::vault_name(at.org(), &vault.name.claim_digest()),
                 Condition::None,
             )
+            .delete(schema::vault_owner(id), Condition::None)
             .add(schema::org_counters(at.org()), "vaults", -1)
             .commit(&*self.table)
             .await?;

@@ -192,9 +192,7 @@ async fn twelve_hundred_members_list_page_by_page_with_none_lost() {
     use coffer_core::orgs::{Name, OrgsService, Tier};
     let app = crate::spawn();
     let owner = app.sign_up().await;
-    let orgs = OrgsService::build(&app.state.settings, &app.state.ports)
-        .await
-        .unwrap();
+    let orgs = OrgsService::build(&app.state).await.unwrap();
     let owner_id = UserId::parse(&owner.id).unwrap();
     let origin = RequestOrigin::default();
     let org = orgs
