@@ -34,9 +34,7 @@ async fn setup() -> Setup {
         coffer_function_orgs::group(),
     ]);
     let owner = app.sign_up().await;
-    let orgs = OrgsService::build(&app.state.settings, &app.state.ports)
-        .await
-        .expect("service");
+    let orgs = OrgsService::build(&app.state).await.expect("service");
     let owner_id = UserId::parse(&owner.id).expect("id");
     let origin = RequestOrigin::default();
     let org = orgs
