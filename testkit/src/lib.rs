@@ -15,6 +15,7 @@ mod app;
 mod fixtures;
 mod recording;
 mod reply;
+pub mod tokens;
 
 pub use app::{TestApp, json_request, moto_settings};
 pub use fixtures::{OrgWithRoles, User, random_ip, strong_password, unique_email};

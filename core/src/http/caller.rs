@@ -11,7 +11,7 @@ use super::{ApiError, AppState};
 use crate::access::{Permission, Principal};
 use crate::auth::sessions::{SESSION_COOKIE, Session, SessionStore};
 use crate::auth::{SessionId, UserId};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, VaultId};
 use crate::tokens::{AccessClaims, Scopes};
 
 /// An authenticated caller. Missing, malformed, unknown, expired and revoked credentials are
@@ -57,6 +57,19 @@ impl Caller {
 
     pub fn session_id(&self) -> Option<&SessionId> {
         self.session().map(|s| &s.id)
+    }
+
+    /// Whether the credential reaches `vault`: a token bound to a vault reaches that vault and
+    /// no other of its org (404, as for a vault that does not exist).
+    pub fn credential_reaches_vault(&self, vault: &VaultId) -> Result<(), ApiError> {
+        match &self.credential {
+            CallerCredential::AccessToken { claims, .. }
+                if claims.vault.as_ref().is_some_and(|bound| bound != vault) =>
+            {
+                Err(ApiError::NotFound)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Whether the credential lets the caller act in `org` with `need`: a session always may

@@ -133,7 +133,9 @@ impl AccessTokens {
             tracing::debug!(%reason, "access token refused");
             TokenError::InvalidToken
         })?;
-        if parsed.typ().is_some_and(|typ| typ != ACCESS_TOKEN_TYP) {
+        // RFC 9068 §4: the type is required, so a client assertion or an ID token signed by a
+        // key we publish could never pass as an access token.
+        if parsed.typ() != Some(ACCESS_TOKEN_TYP) {
             return Err(TokenError::InvalidToken);
         }
         let key = self

@@ -85,6 +85,7 @@ pub async fn get_vault(
 ) -> Result<Json<VaultView>, ApiError> {
     let at = scope(orgs.access(), &caller, &org, Permission::VaultsRead).await?;
     let vault = path_id(&vault, VaultId::parse)?;
+    caller.credential_reaches_vault(&vault)?;
     Ok(Json(VaultView::from(&orgs.get_vault(&at, &vault).await?)))
 }
 
@@ -105,6 +106,7 @@ pub async fn delete_vault(
 ) -> Result<StatusCode, ApiError> {
     let at = scope(orgs.access(), &caller, &org, Permission::VaultsManage).await?;
     let vault = path_id(&vault, VaultId::parse)?;
+    caller.credential_reaches_vault(&vault)?;
     orgs.delete_vault(&at, &vault, &origin).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use super::{TokenPair, TokensService, role_scopes};
+use super::{TokenPair, TokensService, role_scopes, user_change};
 use crate::access::Scoped;
-use crate::audit::{Change, Outcome, RequestOrigin};
+use crate::audit::{Outcome, RequestOrigin};
 use crate::auth::sessions::Session;
 use crate::ids::VaultId;
 use crate::settings::TokenSettings;
@@ -77,7 +77,7 @@ impl TokensService {
             .event("tokens.issue", Outcome::Success, origin)?
             .actor(user)
             .resource(&started.family.id);
-        Change::<TokenError>::new(event)
+        user_change(event, at.map(|at| at.org()))
             .ops(started.ops)
             .commit(&*self.table)
             .await?;

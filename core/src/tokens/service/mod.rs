@@ -2,8 +2,10 @@
 //! the `client_credentials` grant, and the discovery documents. One concern per file.
 //!
 //! A user's token events (issue, refresh, reuse, revoke) are platform events with the user as
-//! actor, so that the user's own activity log (`GET /v1/auth/activity`) lists them; a machine
-//! client's grants and a vault's revocation belong to the org.
+//! actor, so that the user's own activity log (`GET /v1/auth/activity`) lists them; those of a
+//! family bound to an org are also written to the org's log, in the same transaction, so its
+//! admins see reuse detection. A machine client's grants and a vault's revocation belong to the
+//! org.
 
 mod client_credentials;
 mod discovery;
@@ -19,7 +21,7 @@ pub use issue::IssueRequest;
 use super::refresh::RefreshTokens;
 use super::{AccessTokens, Scopes, TokenError};
 use crate::access::{Access, Permission, Role};
-use crate::audit::AuditSink;
+use crate::audit::{AuditEvent, AuditSink, Change};
 use crate::clients::ClientsService;
 use crate::clock::Clock;
 use crate::http::{ApiError, AppState, GroupService};
@@ -102,6 +104,20 @@ impl TokensService {
             .await?
             .ok_or(TokenError::NotFound)?;
         Ok((Vault::from_item(&item)?, item))
+    }
+}
+
+/// A change recorded by a user's `event`, also in `org`'s log when the tokens are bound to one.
+fn user_change(event: AuditEvent, org: Option<&OrgId>) -> Change<TokenError> {
+    let in_org = org.map(|org| {
+        let mut copy = event.clone();
+        copy.org_id = Some(org.to_string());
+        copy
+    });
+    let change = Change::new(event);
+    match in_org {
+        Some(copy) => change.also(copy),
+        None => change,
     }
 }
 

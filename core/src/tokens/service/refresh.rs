@@ -1,8 +1,8 @@
 //! `POST /v1/tokens/refresh` and `grant_type=refresh_token`: the live token of a family buys a
 //! new pair; reuse revokes the family (RFC 9700 §4.14.2).
 
-use super::{TokenPair, TokensService};
-use crate::audit::{Change, Outcome, RequestOrigin, retrying};
+use super::{TokenPair, TokensService, user_change};
+use crate::audit::{Outcome, RequestOrigin, retrying};
 use crate::store::schema;
 use crate::tokens::refresh::{Family, Presented};
 use crate::tokens::{AccessTokenRequest, TokenError};
@@ -45,7 +45,7 @@ impl TokensService {
                 .resource(&family.id);
             // A failed version condition is a conflict: the next round reads the family again
             // and, if another refresh won, sees this token as spent.
-            Change::<TokenError>::new(event)
+            user_change(event, family.grant.org.as_ref())
                 .ops(next.ops)
                 .commit(&*self.table)
                 .await?;
@@ -92,7 +92,7 @@ impl TokensService {
             .actor(&family.grant.user)
             .resource(&family.id);
         tracing::warn!(family = %family.id, "a spent refresh token was presented; family revoked");
-        Change::<TokenError>::new(event)
+        user_change(event, family.grant.org.as_ref())
             .op(self.refresh.revoke(family, now)?)
             .commit(&*self.table)
             .await?;
