@@ -6,6 +6,7 @@
 mod authenticate;
 mod certificates;
 mod clients;
+mod events;
 mod limits;
 mod matrix;
 mod purge;

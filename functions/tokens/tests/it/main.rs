@@ -7,6 +7,7 @@
 mod backends;
 mod bad_tokens;
 mod client_credentials;
+mod events;
 mod interop;
 mod issue;
 mod oauth;
