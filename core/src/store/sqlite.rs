@@ -4,7 +4,8 @@
 //! processes (as `cargo lambda watch` runs, one per function) can share one file safely.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -34,16 +35,27 @@ CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at) WHERE expires_at I
 
 const COLUMNS: &str = "pk, sk, gsi1pk, gsi1sk, expires_at, ver, attrs";
 
-/// Connections kept open for reuse.
-const POOL_SIZE: usize = 8;
+/// Connections kept open for reuse: as many as requests a busy local server runs at once, so a
+/// burst does not open (and close) connections.
+const POOL_SIZE: usize = 64;
 
 /// The Table port on SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteTable {
     path: PathBuf,
     pool: Arc<Mutex<Vec<Connection>>>,
+    /// Writers of this process take turns here before they begin: SQLite admits one writer at a
+    /// time, and its busy handler makes the others sleep and poll (milliseconds each, the tail
+    /// of every write-heavy route under load), where a queue in the process wakes the next at
+    /// once. Other processes on the same file still meet the busy handler.
+    writing: Arc<Mutex<()>>,
+    /// Writes made, to checkpoint the WAL every [`CHECKPOINT_EVERY`].
+    writes: Arc<AtomicU64>,
     clock: Arc<dyn Clock>,
 }
+
+/// Writes between two WAL checkpoints (SQLite's own default is about 1,000 pages).
+const CHECKPOINT_EVERY: u64 = 500;
 
 impl SqliteTable {
     /// Opens (creating if needed) the database file at `path`.
@@ -57,8 +69,59 @@ impl SqliteTable {
         Ok(Self {
             path,
             pool: Arc::new(Mutex::new(vec![conn])),
+            writing: Arc::new(Mutex::new(())),
+            writes: Arc::new(AtomicU64::new(0)),
             clock,
         })
+    }
+
+    /// Runs a read on a pooled connection on the calling thread. A WAL reader never waits for
+    /// a writer, and a point read or a page of a query takes microseconds, far less than the
+    /// hop to a blocking thread that [`Self::run`] makes (most of a read's cost there).
+    fn read_now<T>(
+        &self,
+        work: impl FnOnce(&mut Connection, i64) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.pool.lock().ok().and_then(|mut p| p.pop());
+        let mut conn = match pooled {
+            Some(conn) => conn,
+            None => connect(&self.path)?,
+        };
+        let result = work(&mut conn, self.clock.unix());
+        if let Ok(mut p) = self.pool.lock()
+            && p.len() < POOL_SIZE
+        {
+            p.push(conn);
+        }
+        result
+    }
+
+    /// Like [`Self::run`], for work that writes: one writer of this process at a time. Every
+    /// [`CHECKPOINT_EVERY`] writes, the writer that just finished copies the WAL back into the
+    /// database after giving up its turn (SQLite's automatic checkpoint would run inside it, and
+    /// every writer queued behind would wait for its fsync).
+    async fn run_writing<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, i64) -> Result<T, StoreError> + Send + 'static,
+    {
+        let writing = Arc::clone(&self.writing);
+        let writes = Arc::clone(&self.writes);
+        self.run(move |conn, now| {
+            let result = {
+                let _turn = writing.lock().unwrap_or_else(PoisonError::into_inner);
+                work(conn, now)
+            };
+            if writes.fetch_add(1, Ordering::Relaxed) % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+                // PASSIVE: copies what it can without blocking writers or readers; a failure
+                // only leaves the WAL longer until the next one.
+                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::debug!(error = %err, "WAL checkpoint did not run");
+                }
+            }
+            result
+        })
+        .await
     }
 
     /// Runs `work` on a pooled connection on a blocking thread, with the current time.
@@ -96,8 +159,11 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, flags).map_err(StoreError::backend)?;
     conn.busy_timeout(Duration::from_secs(10))
         .map_err(StoreError::backend)?;
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .map_err(StoreError::backend)?;
+    // The WAL is checkpointed by `run_writing`, outside the writers' queue.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;",
+    )
+    .map_err(StoreError::backend)?;
     Ok(conn)
 }
 
@@ -244,15 +310,13 @@ impl Table for SqliteTable {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         key.check()?;
-        let key = key.clone();
-        self.run(move |conn, now| Ok(read(conn, &key)?.filter(|item| item.is_live(now))))
-            .await
+        self.read_now(|conn, now| Ok(read(conn, key)?.filter(|item| item.is_live(now))))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
         item.check()?;
-        self.run(move |conn, now| {
+        self.run_writing(move |conn, now| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(StoreError::backend)?;
@@ -271,7 +335,7 @@ impl Table for SqliteTable {
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
         key.check()?;
         let key = key.clone();
-        self.run(move |conn, now| {
+        self.run_writing(move |conn, now| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(StoreError::backend)?;
@@ -313,7 +377,7 @@ impl Table for SqliteTable {
     #[tracing::instrument(level = "debug", skip_all, fields(ops = ops.len()))]
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         check_transaction(&ops)?;
-        self.run(move |conn, now| {
+        self.run_writing(move |conn, now| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(StoreError::backend)?;
@@ -376,7 +440,7 @@ impl Table for SqliteTable {
     async fn increment(&self, key: &Key, by: i64, expires_at: i64) -> Result<i64, StoreError> {
         key.check()?;
         let key = key.clone();
-        self.run(move |conn, now| {
+        self.run_writing(move |conn, now| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(StoreError::backend)?;
@@ -408,7 +472,7 @@ impl Table for SqliteTable {
         _from: Option<&Cursor>,
     ) -> Result<Sweep, StoreError> {
         let batch = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.run(move |conn, now| {
+        self.run_writing(move |conn, now| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(StoreError::backend)?;

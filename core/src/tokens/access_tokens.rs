@@ -1,9 +1,11 @@
 //! Issues and verifies access tokens: one per process, shared by every route group through the
 //! app state, so the keys and the revocation copy are read once and a revocation made here holds
 //! here at once. Verification is pure CPU on the hot path: a parse, a map lookup for the key,
-//! one signature check, the claim checks and a set lookup for revocation.
+//! one signature check (once per token per process: a token seen before is found by its text),
+//! the claim checks and a set lookup for revocation.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
@@ -50,7 +52,14 @@ pub struct AccessTokens {
     revocations: Revocations,
     /// The key that signs now, unsealed once (only processes that issue tokens unseal one).
     signer: Mutex<Option<(String, Arc<SigningKey>)>>,
+    /// Tokens whose signature this process has checked, by their exact text, so a client that
+    /// presents its token on every request pays for the signature once. The time and revocation
+    /// checks still run on every use.
+    verified: RwLock<HashMap<Box<str>, Arc<AccessClaims>>>,
 }
+
+/// Most tokens remembered as verified; when full, those that expired go, or else all.
+const MAX_VERIFIED: usize = 8192;
 
 impl AccessTokens {
     pub fn new(settings: &TokenSettings, ports: &Ports) -> Self {
@@ -70,6 +79,7 @@ impl AccessTokens {
                 settings.revocation_bound,
             ),
             signer: Mutex::new(None),
+            verified: RwLock::new(HashMap::new()),
         }
     }
 
@@ -129,6 +139,29 @@ impl AccessTokens {
     /// a published kid, its signature, `iss`, `aud`, `nbf`/`exp`/`iat` with the leeway, and not
     /// revoked.
     pub async fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let known = self
+            .verified
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .cloned();
+        let claims = match known {
+            Some(claims) => claims,
+            None => {
+                let claims = Arc::new(self.check_signature(token).await?);
+                self.remember(token, &claims);
+                claims
+            }
+        };
+        self.check_claims(&claims)?;
+        if self.revocations.refuses(&claims).await? {
+            return Err(TokenError::InvalidToken);
+        }
+        Ok(AccessClaims::clone(&claims))
+    }
+
+    /// The claims of `token` if its header is ours and a published key signed it.
+    async fn check_signature(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let parsed = Unverified::parse(token).map_err(|reason| {
             tracing::debug!(%reason, "access token refused");
             TokenError::InvalidToken
@@ -143,15 +176,25 @@ impl AccessTokens {
             .verifying_key(parsed.kid())
             .await?
             .ok_or(TokenError::InvalidToken)?;
-        let claims: AccessClaims = parsed.verify(&key).map_err(|reason| {
+        parsed.verify(&key).map_err(|reason| {
             tracing::debug!(%reason, "access token refused");
             TokenError::InvalidToken
-        })?;
-        self.check_claims(&claims)?;
-        if self.revocations.refuses(&claims).await? {
-            return Err(TokenError::InvalidToken);
+        })
+    }
+
+    fn remember(&self, token: &str, claims: &Arc<AccessClaims>) {
+        let mut verified = self
+            .verified
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if verified.len() >= MAX_VERIFIED {
+            let now = self.clock.now().unix_timestamp();
+            verified.retain(|_, claims| claims.exp > now);
+            if verified.len() >= MAX_VERIFIED {
+                verified.clear();
+            }
         }
-        Ok(claims)
+        verified.insert(token.into(), Arc::clone(claims));
     }
 
     fn check_claims(&self, claims: &AccessClaims) -> Result<(), TokenError> {

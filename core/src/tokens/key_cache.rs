@@ -19,6 +19,9 @@ pub const RELOAD_EVERY: Duration = Duration::from_secs(300);
 /// cannot turn into table reads.
 const MISS_RELOAD_EVERY: Duration = Duration::from_secs(5);
 
+/// The same while no key is published yet.
+const EMPTY_RELOAD_EVERY: Duration = Duration::from_millis(200);
+
 /// The published keys at one moment.
 #[derive(Debug)]
 pub struct PublishedKeys {
@@ -80,10 +83,17 @@ impl KeyCache {
         if let Some(key) = keys.get(kid) {
             return Ok(Some(*key));
         }
-        if keys.read_at.elapsed() < MISS_RELOAD_EVERY {
+        // Before the first key exists no token is valid, so a kid seen then is most likely
+        // the first key, just made by another process: look again sooner.
+        let wait = if keys.records.is_empty() {
+            EMPTY_RELOAD_EVERY
+        } else {
+            MISS_RELOAD_EVERY
+        };
+        if keys.read_at.elapsed() < wait {
             return Ok(None);
         }
-        Ok(self.read(MISS_RELOAD_EVERY).await?.get(kid).copied())
+        Ok(self.read(wait).await?.get(kid).copied())
     }
 
     /// Reads the keys now (after this process rotated or created one).
