@@ -11,23 +11,23 @@ use crate::{decode, now};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-fn spawn() -> TestApp {
+pub(crate) fn spawn() -> TestApp {
     let mut groups = crate::groups();
     groups.push(coffer_function_clients::group());
     TestApp::embedded(groups)
 }
 
 /// A machine client of an org and one certificate of it, made by the org's owner.
-struct Machine {
-    org: String,
-    client: String,
-    certificate: String,
+pub(crate) struct Machine {
+    pub(crate) org: String,
+    pub(crate) client: String,
+    pub(crate) certificate: String,
     private_key_pem: String,
-    owner: coffer_testkit::User,
+    pub(crate) owner: coffer_testkit::User,
 }
 
 impl Machine {
-    async fn new(app: &TestApp, scopes: Value) -> Self {
+    pub(crate) async fn new(app: &TestApp, scopes: Value) -> Self {
         let owner = app.sign_up().await;
         let org = app.create_org(&owner, "free").await;
         let client = app
@@ -50,7 +50,7 @@ impl Machine {
     }
 
     /// A fresh assertion (its own jti) for the token endpoint, signed with the certificate.
-    fn assertion(&self, app: &TestApp) -> String {
+    pub(crate) fn assertion(&self, app: &TestApp) -> String {
         self.assertion_with(app, &self.certificate, &self.private_key_pem, json!({}))
     }
 
@@ -107,7 +107,7 @@ fn ulid_like() -> String {
     )
 }
 
-async fn grant(app: &TestApp, assertion: &str, extra: &[(&str, &str)]) -> Reply {
+pub(crate) async fn grant(app: &TestApp, assertion: &str, extra: &[(&str, &str)]) -> Reply {
     let mut pairs = vec![
         ("grant_type", "client_credentials"),
         ("client_assertion_type", JWT_BEARER),
