@@ -190,6 +190,30 @@ impl TestApp {
     /// A sample event from `events/<relative>` through `lambda_http`'s own request parser, as on
     /// Lambda, with `{{session_token}}` replaced by `token` and each `(placeholder, value)` of
     /// `ids` replaced in the whole event (paths and bodies).
+    /// Replays every sample event of `group` (`events/<group>/`) in the order given, asserting
+    /// each reply's status, and that every file on disk has an expectation.
+    pub async fn replay_events(
+        &self,
+        group: &str,
+        expectations: &[(&str, u16)],
+        token: &str,
+        ids: &[(&str, &str)],
+    ) {
+        let dir = format!("{}/../events/{group}", env!("CARGO_MANIFEST_DIR"));
+        let on_disk = std::fs::read_dir(&dir).map(Iterator::count).unwrap_or(0);
+        assert_eq!(
+            on_disk,
+            expectations.len(),
+            "every event file in {dir} has an expectation"
+        );
+        for (file, want) in expectations {
+            let reply = self
+                .replay_event(&format!("{group}/{file}"), token, ids)
+                .await;
+            assert_eq!(reply.code(), *want, "{file}: {}", reply.body);
+        }
+    }
+
     pub async fn replay_event(&self, relative: &str, token: &str, ids: &[(&str, &str)]) -> Reply {
         let path = format!("{}/../events/{relative}", env!("CARGO_MANIFEST_DIR"));
         let mut json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

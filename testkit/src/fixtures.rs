@@ -182,6 +182,19 @@ impl TestApp {
         created.text("/id")
     }
 
+    /// Creates a vault named `name` in `org`, as `by` (an owner or admin); its id.
+    pub async fn create_vault(&self, org: &str, by: &User, name: &str) -> String {
+        let created = self
+            .post(
+                &format!("/v1/orgs/{org}/vaults"),
+                json!({"name": name}),
+                Some(&by.token),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        created.text("/id")
+    }
+
     /// Adds `user` to `org` with `role`, as `by`.
     pub async fn add_member(&self, org: &str, by: &User, user: &User, role: &str) {
         let added = self

@@ -61,7 +61,7 @@ impl Caller {
 
     /// Whether the credential reaches `vault`: a token bound to a vault reaches that vault and
     /// no other of its org (404, as for a vault that does not exist).
-    pub fn credential_reaches_vault(&self, vault: &VaultId) -> Result<(), ApiError> {
+    pub(super) fn credential_reaches_vault(&self, vault: &VaultId) -> Result<(), ApiError> {
         match &self.credential {
             CallerCredential::AccessToken { claims, .. }
                 if claims.vault.as_ref().is_some_and(|bound| bound != vault) =>

@@ -23,6 +23,6 @@ pub use openapi::ApiDoc;
 pub use pagination::{PageParams, PageView, Pagination};
 pub use problem::{ApiError, FieldError, PROBLEM_CONTENT_TYPE, Problem};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id};
-pub use scope::{path_id, scope};
+pub use scope::{path_id, scope, scope_vault};
 pub use service::{FunctionGroup, GroupService, Service, ServiceCell};
 pub use state::AppState;

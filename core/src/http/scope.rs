@@ -4,7 +4,7 @@
 
 use super::{ApiError, Caller};
 use crate::access::{Access, Permission, Scoped};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, VaultId};
 
 /// Asks the gate whether `caller` may act with `need` in the org `raw_org` names.
 pub async fn scope(
@@ -16,6 +16,22 @@ pub async fn scope(
     let org = OrgId::parse(raw_org).ok_or(ApiError::NotFound)?;
     caller.credential_allows(&org, need)?;
     Ok(access.require(&caller.principal(), &org, need).await?)
+}
+
+/// The gate for a route on one vault: [`scope`] for its org, and the credential must reach the
+/// vault (a token bound to another vault gets 404). Every vault route goes through this, so
+/// vault-bound tokens are honoured in one place.
+pub async fn scope_vault(
+    access: &Access,
+    caller: &Caller,
+    raw_org: &str,
+    raw_vault: &str,
+    need: Permission,
+) -> Result<(Scoped, VaultId), ApiError> {
+    let at = scope(access, caller, raw_org, need).await?;
+    let vault = path_id(raw_vault, VaultId::parse)?;
+    caller.credential_reaches_vault(&vault)?;
+    Ok((at, vault))
 }
 
 /// Reads an id from the path with its type's `parse`: a malformed one is 404.

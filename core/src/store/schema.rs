@@ -574,7 +574,7 @@ pub fn vault(org: &OrgId, vault: &VaultId) -> Key {
 }
 
 pub fn vault_owner(vault: &VaultId) -> Key {
-    Key::new(format!("VAULT#{vault}"), "ORG")
+    Key::new(format!("{ORG_VAULTS_PREFIX}{vault}"), "ORG")
 }
 
 pub fn vault_name(org: &OrgId, name_digest: &str) -> Key {
@@ -639,14 +639,44 @@ pub enum Revoked<'a> {
     Client(&'a ClientId),
 }
 
+const REVOKED_ACCESS_TOKEN: &str = "JTI#";
+const REVOKED_VAULT: &str = "VAULT#";
+const REVOKED_CERTIFICATE: &str = "CERT#";
+const REVOKED_CLIENT: &str = "CLIENT#";
+
 pub fn revocation(what: Revoked<'_>) -> Key {
     let sk = match what {
-        Revoked::AccessToken(jti) => format!("JTI#{jti}"),
-        Revoked::Vault(vault) => format!("VAULT#{vault}"),
-        Revoked::Certificate(certificate) => format!("CERT#{certificate}"),
-        Revoked::Client(client) => format!("CLIENT#{client}"),
+        Revoked::AccessToken(jti) => format!("{REVOKED_ACCESS_TOKEN}{jti}"),
+        Revoked::Vault(vault) => format!("{REVOKED_VAULT}{vault}"),
+        Revoked::Certificate(certificate) => format!("{REVOKED_CERTIFICATE}{certificate}"),
+        Revoked::Client(client) => format!("{REVOKED_CLIENT}{client}"),
     };
     Key::new(REVOCATIONS, sk)
+}
+
+/// What a revocation entry's key names, read back (the inverse of [`revocation`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokedEntry {
+    AccessToken(String),
+    Vault(VaultId),
+    Certificate(CertificateId),
+    Client(ClientId),
+}
+
+pub fn revoked_entry(key: &Key) -> Option<RevokedEntry> {
+    if key.pk != REVOCATIONS {
+        return None;
+    }
+    let sk = key.sk.as_str();
+    if let Some(jti) = sk.strip_prefix(REVOKED_ACCESS_TOKEN) {
+        Some(RevokedEntry::AccessToken(jti.to_owned()))
+    } else if let Some(vault) = sk.strip_prefix(REVOKED_VAULT) {
+        VaultId::parse(vault).map(RevokedEntry::Vault)
+    } else if let Some(certificate) = sk.strip_prefix(REVOKED_CERTIFICATE) {
+        CertificateId::parse(certificate).map(RevokedEntry::Certificate)
+    } else {
+        ClientId::parse(sk.strip_prefix(REVOKED_CLIENT)?).map(RevokedEntry::Client)
+    }
 }
 
 pub fn refresh_token(token_digest: &str) -> Key {
@@ -876,6 +906,32 @@ mod tests {
             documented, made,
             "every documented kind has a constructor here"
         );
+    }
+
+    #[test]
+    fn a_revocation_key_reads_back_as_what_it_revokes() {
+        let now = OffsetDateTime::now_utc();
+        let vault = VaultId::generate(now).unwrap();
+        let certificate = CertificateId::generate(now).unwrap();
+        let client = ClientId::generate(now).unwrap();
+        for (what, entry) in [
+            (
+                Revoked::AccessToken("j-1"),
+                RevokedEntry::AccessToken("j-1".into()),
+            ),
+            (Revoked::Vault(&vault), RevokedEntry::Vault(vault.clone())),
+            (
+                Revoked::Certificate(&certificate),
+                RevokedEntry::Certificate(certificate.clone()),
+            ),
+            (
+                Revoked::Client(&client),
+                RevokedEntry::Client(client.clone()),
+            ),
+        ] {
+            assert_eq!(revoked_entry(&revocation(what)), Some(entry));
+        }
+        assert_eq!(revoked_entry(&vault_owner(&vault)), None);
     }
 
     #[test]

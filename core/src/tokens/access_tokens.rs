@@ -41,7 +41,6 @@ pub struct AccessTokenRequest {
 pub struct IssuedAccessToken {
     pub token: String,
     pub expires_in: u64,
-    pub jti: String,
 }
 
 #[derive(Debug)]
@@ -83,10 +82,6 @@ impl AccessTokens {
         }
     }
 
-    pub fn settings(&self) -> &TokenSettings {
-        &self.settings
-    }
-
     pub fn keys(&self) -> &KeyCache {
         &self.keys
     }
@@ -118,7 +113,7 @@ impl AccessTokens {
             exp: now + ttl,
             iat: now,
             nbf: now,
-            jti: jti.clone(),
+            jti,
             scope: request.scopes.to_string(),
             org: request.org.clone(),
             vault: request.vault.as_ref().map(|(vault, _)| vault.clone()),
@@ -131,7 +126,6 @@ impl AccessTokens {
         Ok(IssuedAccessToken {
             token,
             expires_in: request.ttl.as_secs(),
-            jti,
         })
     }
 

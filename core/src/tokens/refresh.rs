@@ -16,7 +16,7 @@ use crate::auth::digest;
 use crate::crypto::random;
 use crate::ids::{OrgId, RefreshFamilyId, SessionId, UserId, VaultId};
 use crate::store::attrs;
-use crate::store::{Condition, Item, Key, Table, TxOp, schema};
+use crate::store::{Condition, Item, Table, TxOp, schema};
 
 /// The tokenised grant a family carries from one refresh to the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,10 +249,6 @@ impl RefreshTokens {
             item: revoked.to_item(now + self.ttl)?,
             condition: Condition::None,
         })
-    }
-
-    pub fn family_key(family: &Family) -> Key {
-        schema::refresh_family(&family.id)
     }
 
     fn token(&self, family: &Family, now: i64) -> Result<(SecretString, TxOp), TokenError> {

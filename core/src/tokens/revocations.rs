@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::clock::Clock;
 use crate::ids::{CertificateId, ClientId, VaultId};
 use crate::store::attrs;
-use crate::store::schema::{self, Revoked};
+use crate::store::schema::{self, Revoked, RevokedEntry};
 use crate::store::{Condition, Item, Query, Table, TxOp};
 
 use super::{AccessClaims, TokenError};
@@ -55,17 +55,22 @@ impl RevocationList {
     }
 
     fn add(&mut self, item: &Item) {
-        let sk = item.key.sk.as_str();
-        if let Some(jti) = sk.strip_prefix("JTI#") {
-            self.access_tokens.insert(jti.to_owned());
-        } else if let Some(vault) = sk.strip_prefix("VAULT#").and_then(VaultId::parse) {
-            let generation = u64::try_from(attrs::count(item, "generation")).unwrap_or(0);
-            let entry = self.vaults.entry(vault).or_default();
-            *entry = (*entry).max(generation);
-        } else if let Some(crt) = sk.strip_prefix("CERT#").and_then(CertificateId::parse) {
-            self.certificates.insert(crt);
-        } else if let Some(client) = sk.strip_prefix("CLIENT#").and_then(ClientId::parse) {
-            self.clients.insert(client);
+        match schema::revoked_entry(&item.key) {
+            Some(RevokedEntry::AccessToken(jti)) => {
+                self.access_tokens.insert(jti);
+            }
+            Some(RevokedEntry::Vault(vault)) => {
+                let generation = u64::try_from(attrs::count(item, "generation")).unwrap_or(0);
+                let entry = self.vaults.entry(vault).or_default();
+                *entry = (*entry).max(generation);
+            }
+            Some(RevokedEntry::Certificate(crt)) => {
+                self.certificates.insert(crt);
+            }
+            Some(RevokedEntry::Client(client)) => {
+                self.clients.insert(client);
+            }
+            None => {}
         }
     }
 }

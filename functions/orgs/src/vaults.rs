@@ -5,8 +5,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use coffer_core::access::Permission;
 use coffer_core::audit::RequestOrigin;
-use coffer_core::http::{ApiError, BoundedJson, Caller, Pagination, Service, path_id, scope};
-use coffer_core::ids::VaultId;
+use coffer_core::http::{ApiError, BoundedJson, Caller, Pagination, Service, scope, scope_vault};
 use coffer_core::orgs::{Name, OrgsService};
 use coffer_core::store::Cursor;
 use serde::Deserialize;
@@ -83,9 +82,8 @@ pub async fn get_vault(
     caller: Caller,
     Path((org, vault)): Path<(String, String)>,
 ) -> Result<Json<VaultView>, ApiError> {
-    let at = scope(orgs.access(), &caller, &org, Permission::VaultsRead).await?;
-    let vault = path_id(&vault, VaultId::parse)?;
-    caller.credential_reaches_vault(&vault)?;
+    let (at, vault) =
+        scope_vault(orgs.access(), &caller, &org, &vault, Permission::VaultsRead).await?;
     Ok(Json(VaultView::from(&orgs.get_vault(&at, &vault).await?)))
 }
 
@@ -104,9 +102,14 @@ pub async fn delete_vault(
     origin: RequestOrigin,
     Path((org, vault)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let at = scope(orgs.access(), &caller, &org, Permission::VaultsManage).await?;
-    let vault = path_id(&vault, VaultId::parse)?;
-    caller.credential_reaches_vault(&vault)?;
+    let (at, vault) = scope_vault(
+        orgs.access(),
+        &caller,
+        &org,
+        &vault,
+        Permission::VaultsManage,
+    )
+    .await?;
     orgs.delete_vault(&at, &vault, &origin).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -82,10 +82,6 @@ impl TokensService {
         &self.access
     }
 
-    pub fn settings(&self) -> &TokenSettings {
-        &self.settings
-    }
-
     /// The org a vault belongs to (404 when there is no such vault).
     pub async fn vault_org(&self, vault: &VaultId) -> Result<OrgId, TokenError> {
         let item = self

@@ -53,14 +53,7 @@ async fn a_pair_is_issued_verified_elsewhere_and_refreshed_once(app: TestApp) {
 
 async fn revoking_a_vault_ends_its_tokens_and_a_new_one_works(app: TestApp) {
     let w = app.org_with_every_role().await;
-    let vault = app
-        .post(
-            &format!("/v1/orgs/{}/vaults", w.id),
-            json!({"name": "v"}),
-            Some(&w.owner.token),
-        )
-        .await
-        .text("/id");
+    let vault = app.create_vault(&w.id, &w.owner, "v").await;
     let vault_path = format!("/v1/orgs/{}/vaults/{vault}", w.id);
     let bound = app.token_pair(&w.member, json!({"vault_id": vault})).await;
     assert_eq!(app.get(&vault_path, Some(&bound.access)).await.code(), 200);

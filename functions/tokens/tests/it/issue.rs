@@ -64,14 +64,7 @@ async fn the_access_token_is_an_eddsa_at_jwt_naming_its_key_with_the_registered_
 async fn a_token_for_a_vault_carries_the_vault_and_its_org() {
     let app = spawn();
     let w = app.org_with_every_role().await;
-    let vault = app
-        .post(
-            &format!("/v1/orgs/{}/vaults", w.id),
-            json!({"name": "payroll"}),
-            Some(&w.admin.token),
-        )
-        .await
-        .text("/id");
+    let vault = app.create_vault(&w.id, &w.admin, "payroll").await;
     let issued = app
         .issue_tokens(
             &w.member,
@@ -135,14 +128,7 @@ async fn a_scope_that_is_not_a_permission_is_refused() {
 async fn a_member_cannot_ask_for_more_than_their_role_allows_in_the_vaults_org() {
     let app = spawn();
     let w = app.org_with_every_role().await;
-    let vault = app
-        .post(
-            &format!("/v1/orgs/{}/vaults", w.id),
-            json!({"name": "v"}),
-            Some(&w.owner.token),
-        )
-        .await
-        .text("/id");
+    let vault = app.create_vault(&w.id, &w.owner, "v").await;
     let refused = app
         .issue_tokens(
             &w.member,
@@ -163,14 +149,7 @@ async fn a_member_cannot_ask_for_more_than_their_role_allows_in_the_vaults_org()
 async fn a_vault_of_an_org_the_caller_is_not_in_is_not_found() {
     let app = spawn();
     let w = app.org_with_every_role().await;
-    let vault = app
-        .post(
-            &format!("/v1/orgs/{}/vaults", w.id),
-            json!({"name": "v"}),
-            Some(&w.owner.token),
-        )
-        .await
-        .text("/id");
+    let vault = app.create_vault(&w.id, &w.owner, "v").await;
     let outsider = app
         .issue_tokens(&w.outsider, json!({"vault_id": vault}))
         .await;
@@ -327,19 +306,8 @@ async fn a_token_of_a_member_who_left_the_org_no_longer_reaches_it() {
 async fn a_token_bound_to_a_vault_reaches_that_vault_and_no_other_of_its_org() {
     let app = spawn();
     let w = app.org_with_every_role().await;
-    let vault = |name: &'static str| {
-        let (app, w) = (&app, &w);
-        async move {
-            app.post(
-                &format!("/v1/orgs/{}/vaults", w.id),
-                json!({"name": name}),
-                Some(&w.admin.token),
-            )
-            .await
-            .text("/id")
-        }
-    };
-    let (payroll, hr) = (vault("payroll").await, vault("hr").await);
+    let payroll = app.create_vault(&w.id, &w.admin, "payroll").await;
+    let hr = app.create_vault(&w.id, &w.admin, "hr").await;
     let bound = app
         .token_pair(&w.admin, json!({"vault_id": payroll}))
         .await

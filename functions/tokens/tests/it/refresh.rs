@@ -41,14 +41,7 @@ fn with_grace(seconds: u64) -> TestApp {
 async fn a_refresh_token_buys_a_new_pair_with_the_same_grant() {
     let app = spawn();
     let w = app.org_with_every_role().await;
-    let vault = app
-        .post(
-            &format!("/v1/orgs/{}/vaults", w.id),
-            json!({"name": "v"}),
-            Some(&w.owner.token),
-        )
-        .await
-        .text("/id");
+    let vault = app.create_vault(&w.id, &w.owner, "v").await;
     let first = app
         .token_pair(
             &w.member,

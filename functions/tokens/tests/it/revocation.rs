@@ -12,14 +12,7 @@ use crate::{sibling, spawn};
 /// An org with every role and a vault in it.
 async fn org_with_vault(app: &TestApp) -> (coffer_testkit::OrgWithRoles, String) {
     let w = app.org_with_every_role().await;
-    let vault = app
-        .post(
-            &format!("/v1/orgs/{}/vaults", w.id),
-            json!({"name": "v"}),
-            Some(&w.owner.token),
-        )
-        .await
-        .text("/id");
+    let vault = app.create_vault(&w.id, &w.owner, "v").await;
     (w, vault)
 }
 
@@ -125,14 +118,7 @@ async fn a_revocation_names_exactly_one_of_a_token_and_a_vault_and_needs_a_calle
 async fn revoking_a_vault_ends_every_token_bound_to_it_and_new_ones_work() {
     let app = spawn();
     let (w, vault) = org_with_vault(&app).await;
-    let other_vault = app
-        .post(
-            &format!("/v1/orgs/{}/vaults", w.id),
-            json!({"name": "other"}),
-            Some(&w.owner.token),
-        )
-        .await
-        .text("/id");
+    let other_vault = app.create_vault(&w.id, &w.owner, "other").await;
     let vault_path = format!("/v1/orgs/{}/vaults/{vault}", w.id);
     let member = app.token_pair(&w.member, json!({"vault_id": vault})).await;
     let owner = app.token_pair(&w.owner, json!({"vault_id": vault})).await;
