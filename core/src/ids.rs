@@ -110,6 +110,11 @@ prefixed_id!(
     "rfam_"
 );
 prefixed_id!(
+    /// A named encryption key of an organization (encryption as a service): `key_<ulid>`.
+    NamedKeyId,
+    "key_"
+);
+prefixed_id!(
     /// An audit event: `evt_<ulid>`.
     EventId,
     "evt_"

@@ -15,6 +15,7 @@ pub mod faults;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod named_keys;
 pub mod orgs;
 pub mod pii;
 pub mod settings;

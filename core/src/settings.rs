@@ -32,6 +32,9 @@ pub struct Settings {
     pub aws_region: Option<String>,
     /// Largest JSON body a route accepts, in bytes.
     pub max_body_bytes: usize,
+    /// Largest JSON body the crypto routes accept (batches of up to 1000 items), in bytes.
+    /// Lambda caps a request at 6 MB, so more cannot arrive there.
+    pub crypto_max_body_bytes: usize,
     /// How long a plaintext data key may stay in memory.
     pub data_key_max_age: Duration,
     /// How many times a cached plaintext data key may be used.
@@ -301,6 +304,12 @@ impl Settings {
             aws_endpoint,
             aws_region: get("COFFER_AWS_REGION").map(str::to_owned),
             max_body_bytes: number(&get, "COFFER_MAX_BODY_BYTES", 1_048_576, 1..=16 * 1_048_576)?,
+            crypto_max_body_bytes: number(
+                &get,
+                "COFFER_CRYPTO_MAX_BODY_BYTES",
+                6_000_000,
+                1..=16 * 1_048_576,
+            )?,
             data_key_max_age: Duration::from_secs(number(
                 &get,
                 "COFFER_DATA_KEY_MAX_AGE_SECONDS",

@@ -23,6 +23,7 @@ pub fn route_groups() -> Vec<FunctionGroup> {
         coffer_function_orgs::group(),
         coffer_function_tokens::group(),
         coffer_function_clients::group(),
+        coffer_function_crypto::group(),
     ]
 }
 

@@ -18,10 +18,14 @@ pub enum Permission {
     PiiUse,
     /// Reverse the org's PII tokens.
     PiiDeanonymize,
+    /// Encrypt, decrypt and rewrap with the org's named keys, and read their metadata.
+    KeysUse,
+    /// Create, rotate, retire, trim and delete the org's named keys.
+    KeysManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 14] = [
         Self::OrgRead,
         Self::OrgRename,
         Self::OrgDelete,
@@ -34,6 +38,8 @@ impl Permission {
         Self::VaultsManage,
         Self::PiiUse,
         Self::PiiDeanonymize,
+        Self::KeysUse,
+        Self::KeysManage,
     ];
 
     /// The permission a name such as `vaults:read` names (scopes are written this way).
@@ -55,6 +61,8 @@ impl Permission {
             Self::VaultsManage => "vaults:manage",
             Self::PiiUse => "pii:use",
             Self::PiiDeanonymize => "pii:deanonymize",
+            Self::KeysUse => "keys:use",
+            Self::KeysManage => "keys:manage",
         }
     }
 }

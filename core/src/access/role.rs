@@ -40,7 +40,7 @@ impl Role {
             Self::Admin => !matches!(need, P::OrgDelete | P::OwnersManage),
             Self::Member => matches!(
                 need,
-                P::OrgRead | P::MembersRead | P::TeamsRead | P::VaultsRead | P::PiiUse
+                P::OrgRead | P::MembersRead | P::TeamsRead | P::VaultsRead | P::PiiUse | P::KeysUse
             ),
         }
     }
@@ -92,7 +92,7 @@ mod tests {
     }
 
     #[test]
-    fn members_only_read_and_use_the_pii_operators() {
+    fn members_only_read_and_use_the_pii_operators_and_the_named_keys() {
         let allowed: Vec<Permission> = Permission::ALL
             .into_iter()
             .filter(|p| Role::Member.allows(*p))
@@ -104,7 +104,8 @@ mod tests {
                 Permission::MembersRead,
                 Permission::TeamsRead,
                 Permission::VaultsRead,
-                Permission::PiiUse
+                Permission::PiiUse,
+                Permission::KeysUse
             ]
         );
     }

@@ -346,6 +346,13 @@ pub const ACTIONS: &[&str] = &[
     "clients.delete",
     "clients.certificate.create",
     "clients.certificate.revoke",
+    "keys.create",
+    "keys.rotate",
+    "keys.update",
+    "keys.trim",
+    "keys.delete",
+    "keys.decrypt",
+    "keys.rewrap",
 ];
 
 fn known_action(action: &str) -> &'static str {

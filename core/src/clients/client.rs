@@ -106,7 +106,8 @@ mod tests {
                 "members:read",
                 "teams:read",
                 "vaults:read",
-                "pii:use"
+                "pii:use",
+                "keys:use"
             ]
         );
         let narrow = Client::requested_scopes(Some(&["vaults:read"][..])).unwrap();

@@ -4,13 +4,13 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde::de::DeserializeOwned;
 
-use super::{ApiError, AppState, FieldError};
+use super::{ApiError, AppState, BodyLimit, FieldError};
 
 /// Deepest nesting a request body may have.
 const MAX_DEPTH: usize = 64;
 
 /// A JSON body of type `T`: 415 unless the content type is JSON, 413 past
-/// `COFFER_MAX_BODY_BYTES`, 400 for malformed JSON, 422 (with the field's path) for JSON of the
+/// `COFFER_MAX_BODY_BYTES` (or the group's own [`BodyLimit`]), 400 for malformed JSON, 422 (with the field's path) for JSON of the
 /// wrong shape — including unknown fields, which `T` rejects with `#[serde(deny_unknown_fields)]`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BoundedJson<T>(pub T);
@@ -33,7 +33,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for BoundedJson<T> {
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let limit = state.settings.max_body_bytes;
+        let limit = BodyLimit::of(request.extensions().get::<BodyLimit>(), &state.settings);
         let declared = request
             .headers()
             .get(header::CONTENT_LENGTH)

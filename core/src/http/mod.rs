@@ -2,6 +2,7 @@
 //! the OpenAPI document, and the adapter that runs a router on Lambda.
 
 mod app;
+mod body_limit;
 mod caller;
 mod client_ip;
 mod health;
@@ -16,6 +17,7 @@ mod service;
 mod state;
 
 pub use app::{RouteGroup, app};
+pub use body_limit::BodyLimit;
 pub use caller::{Caller, CallerCredential};
 pub use client_ip::{ClientIp, client_ip};
 pub use json::BoundedJson;
@@ -23,6 +25,6 @@ pub use openapi::ApiDoc;
 pub use pagination::{PageParams, PageView, Pagination};
 pub use problem::{ApiError, FieldError, PROBLEM_CONTENT_TYPE, Problem};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id};
-pub use scope::{path_id, scope, scope_vault};
+pub use scope::{path_id, scope, scope_key, scope_vault};
 pub use service::{FunctionGroup, GroupService, Service, ServiceCell};
 pub use state::AppState;

@@ -4,7 +4,8 @@
 
 use super::{ApiError, Caller};
 use crate::access::{Access, Permission, Scoped};
-use crate::ids::{OrgId, VaultId};
+use crate::ids::{NamedKeyId, OrgId, VaultId};
+use crate::named_keys::{NamedKey, NamedKeysService};
 
 /// Asks the gate whether `caller` may act with `need` in the org `raw_org` names.
 pub async fn scope(
@@ -32,6 +33,21 @@ pub async fn scope_vault(
     let vault = path_id(raw_vault, VaultId::parse)?;
     caller.credential_reaches_vault(&vault)?;
     Ok((at, vault))
+}
+
+/// The gate for a route on one named key, which names no org: the key's org is read first,
+/// then [`scope`] for it. A key that does not exist and one of an org the caller is not in are
+/// alike (404). The service checks the key against the `Scoped` value again.
+pub async fn scope_key(
+    keys: &NamedKeysService,
+    caller: &Caller,
+    raw_key: &str,
+    need: Permission,
+) -> Result<(Scoped, NamedKey), ApiError> {
+    let id = path_id(raw_key, NamedKeyId::parse)?;
+    let key = keys.locate(&id).await?;
+    let at = scope(keys.access(), caller, key.org_id.as_str(), need).await?;
+    Ok((at, key))
 }
 
 /// Reads an id from the path with its type's `parse`: a malformed one is 404.

@@ -21,7 +21,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tokio::sync::OnceCell;
 
-use super::{ApiError, AppState, RouteGroup};
+use super::{ApiError, AppState, BodyLimit, RouteGroup};
 
 /// A group's service: how to build it from the settings and ports, and what to warm up.
 pub trait GroupService: Send + Sync + Sized + 'static {
@@ -132,6 +132,12 @@ impl FunctionGroup {
                 Ok(())
             })
         }));
+        self
+    }
+
+    /// Bounds the group's JSON bodies by another setting than `COFFER_MAX_BODY_BYTES`.
+    pub fn with_body_limit(mut self, limit: BodyLimit) -> Self {
+        self.routes = self.routes.route_layer(Extension(limit));
         self
     }
 

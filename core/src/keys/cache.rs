@@ -2,13 +2,14 @@
 //! key per few minutes rather than once per record.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use super::{EncryptionContext, GeneratedKey, KeyError, KeyRing, WrappedKey};
+use super::{EncryptionContext, GeneratedKey, KeyError, KeyRing, KeyRingStats, WrappedKey};
 use crate::clock::Clock;
 use crate::crypto::DataKey;
 
@@ -23,6 +24,10 @@ pub struct DataKeyCache {
     max_age: Duration,
     max_uses: u64,
     entries: Mutex<HashMap<[u8; 32], Entry>>,
+    /// Unwraps answered from memory.
+    hits: AtomicU64,
+    /// Calls that reached the key ring (generates and unwrap misses): what KMS bills.
+    ring_calls: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -45,7 +50,21 @@ impl DataKeyCache {
             max_age,
             max_uses,
             entries: Mutex::new(HashMap::new()),
+            hits: AtomicU64::new(0),
+            ring_calls: AtomicU64::new(0),
         }
+    }
+
+    /// Counts a call that reaches the key ring, and logs it with the totals so far: ring calls
+    /// are rare (one per key per cache period when warm), so each is worth a line.
+    fn count_ring_call(&self, operation: &'static str) {
+        let ring_calls = self.ring_calls.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::info!(
+            operation,
+            ring_calls,
+            cache_hits = self.hits.load(Ordering::Relaxed),
+            "key ring call"
+        );
     }
 
     /// The key ring behind the cache.
@@ -120,6 +139,7 @@ impl KeyRing for DataKeyCache {
         &self,
         context: &EncryptionContext,
     ) -> Result<GeneratedKey, KeyError> {
+        self.count_ring_call("generate");
         let generated = self.ring.generate_data_key(context).await?;
         self.remember(entry_id(&generated.wrapped, context), &generated.plaintext);
         Ok(generated)
@@ -132,8 +152,10 @@ impl KeyRing for DataKeyCache {
     ) -> Result<DataKey, KeyError> {
         let id = entry_id(wrapped, context);
         if let Some(key) = self.lookup(&id) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(key);
         }
+        self.count_ring_call("unwrap");
         let key = self.ring.unwrap_data_key(wrapped, context).await?;
         self.remember(id, &key);
         Ok(key)
@@ -141,5 +163,12 @@ impl KeyRing for DataKeyCache {
 
     async fn ping(&self) -> Result<(), KeyError> {
         self.ring.ping().await
+    }
+
+    fn stats(&self) -> Option<KeyRingStats> {
+        Some(KeyRingStats {
+            ring_calls: self.ring_calls.load(Ordering::Relaxed),
+            cache_hits: self.hits.load(Ordering::Relaxed),
+        })
     }
 }

@@ -57,4 +57,18 @@ pub trait KeyRing: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<DataKey, KeyError>;
     /// Answers when the key service can serve requests (readiness).
     async fn ping(&self) -> Result<(), KeyError>;
+    /// How many calls reached the key service and how many a cache answered, for a ring that
+    /// counts (the [`DataKeyCache`] in front of every deployment's ring).
+    fn stats(&self) -> Option<KeyRingStats> {
+        None
+    }
+}
+
+/// Counts of a cached key ring since the process started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyRingStats {
+    /// Generates and unwraps that reached the key service (KMS on AWS).
+    pub ring_calls: u64,
+    /// Unwraps answered from the cache.
+    pub cache_hits: u64,
 }

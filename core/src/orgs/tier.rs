@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// `free` (5 vaults, 50 certificates), `pro` (50, 500), `enterprise` (no limit).
+/// `free` (5 vaults, 50 certificates, 20 named keys), `pro` (50, 500, 200), `enterprise` (no
+/// limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tier {
     #[default]
@@ -41,6 +42,17 @@ impl Tier {
         match self {
             Self::Free => Some(50),
             Self::Pro => Some(500),
+            Self::Enterprise => None,
+        }
+    }
+}
+
+impl Tier {
+    /// Named encryption keys an org of this tier may hold (the crypto function enforces it).
+    pub fn named_key_limit(self) -> Option<i64> {
+        match self {
+            Self::Free => Some(20),
+            Self::Pro => Some(200),
             Self::Enterprise => None,
         }
     }

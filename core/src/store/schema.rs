@@ -9,7 +9,8 @@
 //! form. Ids are typed, so they cannot hold the `#` that separates a key's parts.
 
 use crate::ids::{
-    CertificateId, ClientId, InvitationId, OrgId, RefreshFamilyId, TeamId, UserId, VaultId,
+    CertificateId, ClientId, InvitationId, NamedKeyId, OrgId, RefreshFamilyId, TeamId, UserId,
+    VaultId,
 };
 
 use super::Key;
@@ -271,6 +272,27 @@ pub const LAYOUT: &[ItemKind] = &[
         sk: "CERT#<crt>",
         gsi1: None,
         what: "an Ed25519 public key the client signs assertions with (the private key is never stored)",
+    },
+    ItemKind {
+        name: "named key",
+        pk: "NAMEDKEY#<key>",
+        sk: "KEY",
+        gsi1: Some(("ORG#<org>", "NAMEDKEY#<key>")),
+        what: "a named encryption key: its org, name, newest version (with that version's wrapped data key), oldest kept version, min decryption and encryption versions, deletion guard, state; the index lists an org's live keys",
+    },
+    ItemKind {
+        name: "named key version",
+        pk: "NAMEDKEY#<key>",
+        sk: "V#<version, 10 digits>",
+        gsi1: None,
+        what: "one version's data key, wrapped by the key ring under a context naming org, key and version; trimmed versions are deleted",
+    },
+    ItemKind {
+        name: "named key name",
+        pk: "ORG#<org>",
+        sk: "KEYNAME#<digest(lower(name))>",
+        gsi1: None,
+        what: "the uniqueness rule of key names in an org",
     },
     ItemKind {
         name: "spent assertion",
@@ -719,6 +741,45 @@ pub fn spent_assertion(client: &ClientId, jti_digest: &str) -> Key {
     Key::new(format!("ASSERTION#{client}#{jti_digest}"), "JTI")
 }
 
+// ---------------------------------------------------------------------------------------------
+// Named keys (encryption as a service)
+// ---------------------------------------------------------------------------------------------
+
+pub fn named_key_partition(key: &NamedKeyId) -> String {
+    format!("NAMEDKEY#{key}")
+}
+
+/// The key's metadata item; the versions share its partition.
+pub fn named_key(key: &NamedKeyId) -> Key {
+    Key::new(named_key_partition(key), "KEY")
+}
+
+/// The index key that lists `key` among its org's keys.
+pub fn named_key_in_org_index(org: &OrgId, key: &NamedKeyId) -> Key {
+    Key::new(org_partition(org), format!("{ORG_NAMED_KEYS_PREFIX}{key}"))
+}
+
+pub const ORG_NAMED_KEYS_PREFIX: &str = "NAMEDKEY#";
+
+pub const NAMED_KEY_VERSIONS_PREFIX: &str = "V#";
+
+/// One version of a named key; zero-padded so versions sort in order.
+pub fn named_key_version(key: &NamedKeyId, version: u32) -> Key {
+    Key::new(
+        named_key_partition(key),
+        format!("{NAMED_KEY_VERSIONS_PREFIX}{version:010}"),
+    )
+}
+
+/// The version a version item's sort key names.
+pub fn named_key_version_number(key: &Key) -> Option<u32> {
+    key.sk.strip_prefix(NAMED_KEY_VERSIONS_PREFIX)?.parse().ok()
+}
+
+pub fn named_key_name(org: &OrgId, name_digest: &str) -> Key {
+    Key::new(org_partition(org), format!("KEYNAME#{name_digest}"))
+}
+
 /// The layout as a Markdown table (what `docs/keys.md` holds).
 pub fn layout_markdown() -> String {
     let mut out = String::from(
@@ -820,6 +881,11 @@ mod tests {
         let client_id = ClientId::generate(now).unwrap();
         let certificate = CertificateId::generate(now).unwrap();
         let family = RefreshFamilyId::generate(now).unwrap();
+        let named = NamedKeyId::generate(now).unwrap();
+        assert_eq!(
+            named_key_version_number(&named_key_version(&named, 4_000_000_000)),
+            Some(4_000_000_000)
+        );
         let keys = [
             ("user profile", user_profile(&user)),
             ("user credential", user_credential(&user)),
@@ -888,6 +954,9 @@ mod tests {
                 client_certificate(&client_id, &certificate),
             ),
             ("spent assertion", spent_assertion(&client_id, digest)),
+            ("named key", named_key(&named)),
+            ("named key version", named_key_version(&named, 7)),
+            ("named key name", named_key_name(&org_id, digest)),
         ];
         let distinct: BTreeSet<&Key> = keys.iter().map(|(_, k)| k).collect();
         assert_eq!(distinct.len(), keys.len());

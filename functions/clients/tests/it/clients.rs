@@ -51,7 +51,8 @@ async fn a_client_without_scopes_gets_a_members_permissions_and_no_more() {
             "members:read",
             "teams:read",
             "vaults:read",
-            "pii:use"
+            "pii:use",
+            "keys:use"
         ])
     );
     for (body, field) in [
