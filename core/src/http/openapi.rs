@@ -20,6 +20,8 @@ use super::{FieldError, Problem};
         (name = "orgs", description = "Organizations, members, invitations, teams and vaults"),
         (name = "tokens", description = "EdDSA access tokens, rotating refresh tokens, revocation, the OAuth token endpoint, JWKS and discovery"),
         (name = "clients", description = "Machine clients of an org and their Ed25519 certificates"),
+        (name = "keys", description = "An org's named encryption keys: versions, rotation, retirement, trimming, deletion"),
+        (name = "crypto", description = "Encrypt, decrypt and rewrap with a named key, one item or a batch of up to 1000"),
     )
 )]
 pub struct ApiDoc;

@@ -1,5 +1,6 @@
 //! What the cleanup does for deleted orgs: removes everything an org owned (its partition, and
-//! its machine clients, which live in partitions of their own that the org's index lists),
+//! its machine clients and named keys, which live in partitions of their own that the org's
+//! index lists),
 //! then the org.
 //! Bounded by the time it is given (it resumes on the next run) and safe to run twice at once:
 //! a member's removal and their org count move together, conditional on the membership still
@@ -7,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::ids::{ClientId, OrgId, UserId, VaultId};
+use crate::ids::{ClientId, NamedKeyId, OrgId, UserId, VaultId};
 use crate::store::{Condition, Item, Query, StoreError, Table, TxOp, schema};
 
 /// Items read per page of an org's partition.
@@ -46,9 +47,9 @@ pub async fn purge_deleted_orgs(
                 purged.out_of_time = true;
                 return Ok(purged);
             }
-            let clients = purge_clients(table, &org).await?;
-            purged.items += clients.removed;
-            if clients.removed > 0 {
+            let listed = purge_listed(table, &org).await?;
+            purged.items += listed.removed;
+            if listed.removed > 0 {
                 continue;
             }
             let page = table
@@ -60,8 +61,8 @@ pub async fn purge_deleted_orgs(
                 .filter(|item| item.key != schema::org(&org))
                 .collect();
             if owned.is_empty() {
-                if clients.listed > 0 {
-                    // The index still lists clients whose items are gone (it lags the table
+                if listed.listed > 0 {
+                    // The index still lists entries whose items are gone (it lags the table
                     // on DynamoDB): the org stays findable until it does not, and the next run
                     // finishes it.
                     break;
@@ -134,48 +135,72 @@ fn removal(org: &OrgId, item: &Item) -> Vec<TxOp> {
     vec![delete(item.key.clone(), Condition::None)]
 }
 
-/// What one round of [`purge_clients`] did.
-struct ClientsRound {
-    /// Clients the org's index listed.
+/// What one round of [`purge_listed`] did.
+struct ListedRound {
+    /// Entries the org's index listed.
     listed: usize,
     /// Items removed from their partitions.
     removed: usize,
 }
 
-/// Removes a page of items from each of a page of the org's clients: certificates first (they
-/// sort before the client item), the client item last, so a client stays listed until its
+/// The kinds of item that live in partitions of their own and that the org's index lists, with
+/// the partition an entry's id names: machine clients (with their certificates) and named keys
+/// (with their versions).
+const LISTED: [(&str, fn(&str) -> Option<String>); 2] = [
+    (schema::ORG_CLIENTS_PREFIX, |id| {
+        ClientId::parse(id).map(|id| schema::client_partition(&id))
+    }),
+    (schema::ORG_NAMED_KEYS_PREFIX, |id| {
+        NamedKeyId::parse(id).map(|id| schema::named_key_partition(&id))
+    }),
+];
+
+/// Removes a page of items from each of a page of the partitions the org's index lists: the
+/// rest of the partition first, the listed item last, so an entry stays listed until its
 /// partition is empty. Spent assertions expire on their own.
-async fn purge_clients(table: &dyn Table, org: &OrgId) -> Result<ClientsRound, StoreError> {
-    let clients = table
-        .query(
-            &Query::gsi1(schema::org_partition(org))
-                .prefix(schema::ORG_CLIENTS_PREFIX)
-                .limit(PAGE),
-        )
-        .await?;
-    let mut removed = 0;
-    for client in &clients.items {
-        let Some(id) = client
-            .attrs
-            .get("id")
-            .and_then(|v| v.as_str())
-            .and_then(ClientId::parse)
-        else {
-            // Not a client this code wrote: remove the entry itself.
-            table.delete(&client.key, Condition::None).await?;
-            removed += 1;
-            continue;
-        };
-        let items = table
-            .query(&Query::partition(schema::client_partition(&id)).limit(PAGE))
+async fn purge_listed(table: &dyn Table, org: &OrgId) -> Result<ListedRound, StoreError> {
+    let mut round = ListedRound {
+        listed: 0,
+        removed: 0,
+    };
+    for (prefix, partition_of) in LISTED {
+        let entries = table
+            .query(
+                &Query::gsi1(schema::org_partition(org))
+                    .prefix(prefix)
+                    .limit(PAGE),
+            )
             .await?;
-        for item in &items.items {
-            table.delete(&item.key, Condition::None).await?;
-            removed += 1;
+        round.listed += entries.items.len();
+        for entry in &entries.items {
+            let Some(partition) = entry
+                .attrs
+                .get("id")
+                .and_then(|v| v.as_str())
+                .and_then(partition_of)
+            else {
+                // Not an entry this code wrote: remove the entry itself.
+                table.delete(&entry.key, Condition::None).await?;
+                round.removed += 1;
+                continue;
+            };
+            let items = table
+                .query(&Query::partition(partition).limit(PAGE))
+                .await?;
+            let rest: Vec<&Item> = items
+                .items
+                .iter()
+                .filter(|item| item.key != entry.key)
+                .collect();
+            for item in &rest {
+                table.delete(&item.key, Condition::None).await?;
+            }
+            if rest.is_empty() {
+                table.delete(&entry.key, Condition::None).await?;
+                round.removed += 1;
+            }
+            round.removed += rest.len();
         }
     }
-    Ok(ClientsRound {
-        listed: clients.items.len(),
-        removed,
-    })
+    Ok(round)
 }
