@@ -143,10 +143,13 @@ struct ListedRound {
     removed: usize,
 }
 
+/// The partition an index entry's id names, if the id is of the entry's kind.
+type PartitionOf = fn(&str) -> Option<String>;
+
 /// The kinds of item that live in partitions of their own and that the org's index lists, with
 /// the partition an entry's id names: machine clients (with their certificates) and named keys
 /// (with their versions).
-const LISTED: [(&str, fn(&str) -> Option<String>); 2] = [
+const LISTED: [(&str, PartitionOf); 2] = [
     (schema::ORG_CLIENTS_PREFIX, |id| {
         ClientId::parse(id).map(|id| schema::client_partition(&id))
     }),

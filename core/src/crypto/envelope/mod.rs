@@ -84,6 +84,11 @@ impl<'a> Envelope<'a> {
         }
     }
 
+    /// Whether this envelope opens under exactly one data key (v2 and later).
+    pub fn is_key_committing(&self) -> bool {
+        matches!(self, Self::V2(_))
+    }
+
     /// Which data key sealed this envelope.
     pub fn key_ref(&self) -> &'a [u8] {
         match self {

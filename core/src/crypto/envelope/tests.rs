@@ -14,6 +14,7 @@ fn new_envelopes_are_version_two() {
     assert_eq!(sealed[0], 2);
     assert_eq!(ENVELOPE_VERSION, 2);
     assert_eq!(Envelope::parse(&sealed).unwrap().version(), 2);
+    assert!(Envelope::parse(&sealed).unwrap().is_key_committing());
 }
 
 #[test]
@@ -22,6 +23,7 @@ fn version_one_envelopes_still_open() {
     let sealed = EnvelopeV1::seal(&k, b"ref", b"aad", b"written before v2").unwrap();
     let envelope = Envelope::parse(&sealed).unwrap();
     assert_eq!(envelope.version(), 1);
+    assert!(!envelope.is_key_committing());
     assert_eq!(envelope.key_ref(), b"ref");
     assert_eq!(envelope.open(&k, b"aad").unwrap(), b"written before v2");
     assert!(matches!(

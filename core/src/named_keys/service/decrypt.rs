@@ -64,18 +64,24 @@ impl NamedKeysService {
         if let Err(refusal) = buffers.decode_context(item.context.as_deref()) {
             return Ok(Err(refusal));
         }
-        let data_key = match data_keys.for_decrypting(version).await? {
-            Ok(data_key) => data_key,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let Ok(envelope) = Envelope::parse(&envelope) else {
+        // Named keys have only ever written key-committing envelopes: a v1 one is not theirs.
+        let Some(envelope) = Envelope::parse(&envelope)
+            .ok()
+            .filter(Envelope::is_key_committing)
+        else {
             return Ok(Err(ItemError::Malformed));
         };
         // The envelope names the key and version it was made with, authenticated: a ciphertext
         // of another key (another org's included) or relabelled with another version fails.
+        // Checked before the version's floors, so such a ciphertext is 400 whatever its label
+        // says (not 422 because this key retired or trimmed a version of the same number).
         if envelope.key_ref() != key_ref(&key.id, version).as_bytes() {
             return Ok(Err(ItemError::Undecryptable));
         }
+        let data_key = match data_keys.for_decrypting(version).await? {
+            Ok(data_key) => data_key,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let mut plaintext = std::mem::take(&mut *buffers.plaintext);
         let opened = envelope.open_into(&AwsLcGcm, &data_key, &buffers.context, &mut plaintext);
         *buffers.plaintext = plaintext;
