@@ -6,10 +6,10 @@ use coffer_core::access::Permission;
 use coffer_core::audit::RequestOrigin;
 use coffer_core::http::{ApiError, BoundedJson, Caller, Service, scope_key};
 use coffer_core::named_keys::{DecryptInput, NamedKeysService};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::views::{PlaintextBatch, PlaintextView, ProblemDoc, one_or_batch};
+use crate::views::{PlaintextReply, ProblemDoc, one_or_batch};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,19 +55,11 @@ pub(crate) fn ciphertext_items(
     one_or_batch(single, batch)
 }
 
-/// One plaintext, or a batch's results.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum DecryptReply {
-    One(PlaintextView),
-    Batch(PlaintextBatch),
-}
-
 /// Decrypts (any member of the key's org: `keys:use`). A wrong key, a wrong context or a
 /// tampered ciphertext is 400, never garbage; a retired or trimmed version is 422.
 #[utoipa::path(post, path = "/v1/decrypt", tag = "crypto", request_body = DecryptRequest,
     responses(
-        (status = 200, body = DecryptReply),
+        (status = 200, body = PlaintextReply),
         (status = 400, description = "Malformed, not base64, or not decryptable with this key and context (a single item)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
@@ -80,15 +72,9 @@ pub async fn decrypt(
     caller: Caller,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<DecryptRequest>,
-) -> Result<Json<DecryptReply>, ApiError> {
+) -> Result<Json<PlaintextReply>, ApiError> {
     let (items, is_batch) = ciphertext_items(body.ciphertext, body.context, body.batch)?;
     let (at, key) = scope_key(&keys, &caller, &body.key, Permission::KeysUse).await?;
-    let mut results = keys.decrypt(&at, key, &items, &origin).await?;
-    if is_batch {
-        return Ok(Json(DecryptReply::Batch(PlaintextBatch {
-            batch_results: results.into_iter().map(PlaintextView::from).collect(),
-        })));
-    }
-    let one = results.pop().ok_or(ApiError::NotFound)??;
-    Ok(Json(DecryptReply::One(PlaintextView::from(Ok(one)))))
+    let results = keys.decrypt(&at, key, &items, &origin).await?;
+    Ok(Json(PlaintextReply::new(results, is_batch)?))
 }

@@ -4,10 +4,10 @@ use axum::Json;
 use coffer_core::access::Permission;
 use coffer_core::http::{ApiError, BoundedJson, Caller, Service, scope_key};
 use coffer_core::named_keys::{EncryptInput, NamedKeysService};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::views::{CiphertextBatch, CiphertextView, ProblemDoc, one_or_batch};
+use crate::views::{CiphertextReply, ProblemDoc, one_or_batch};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,19 +36,11 @@ pub struct EncryptItem {
     pub context: Option<String>,
 }
 
-/// One ciphertext, or a batch's results.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum EncryptReply {
-    One(CiphertextView),
-    Batch(CiphertextBatch),
-}
-
 /// Encrypts under the key's newest version (any member of its org: `keys:use`), as an envelope
 /// v2: AES-256-GCM under a per-message key derived from the version's data key, key-committing.
 #[utoipa::path(post, path = "/v1/encrypt", tag = "crypto", request_body = EncryptRequest,
     responses(
-        (status = 200, body = EncryptReply),
+        (status = 200, body = CiphertextReply),
         (status = 400, description = "Not base64 (a single item)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
@@ -60,7 +52,7 @@ pub async fn encrypt(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,
     BoundedJson(body): BoundedJson<EncryptRequest>,
-) -> Result<Json<EncryptReply>, ApiError> {
+) -> Result<Json<CiphertextReply>, ApiError> {
     let single = body.plaintext.map(|plaintext| EncryptInput {
         plaintext,
         context: body.context,
@@ -76,12 +68,6 @@ pub async fn encrypt(
     });
     let (items, is_batch) = one_or_batch(single, batch)?;
     let (at, key) = scope_key(&keys, &caller, &body.key, Permission::KeysUse).await?;
-    let mut results = keys.encrypt(&at, key, body.key_version, &items).await?;
-    if is_batch {
-        return Ok(Json(EncryptReply::Batch(CiphertextBatch {
-            batch_results: results.into_iter().map(CiphertextView::from).collect(),
-        })));
-    }
-    let one = results.pop().ok_or(ApiError::NotFound)??;
-    Ok(Json(EncryptReply::One(CiphertextView::from(Ok(one)))))
+    let results = keys.encrypt(&at, key, body.key_version, &items).await?;
+    Ok(Json(CiphertextReply::new(results, is_batch)?))
 }

@@ -10,8 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::decrypt::{CiphertextItem, ciphertext_items};
-use crate::encrypt::EncryptReply;
-use crate::views::{CiphertextBatch, CiphertextView, ProblemDoc};
+use crate::views::{CiphertextReply, ProblemDoc};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -30,7 +29,7 @@ pub struct RewrapRequest {
 /// `keys:use`), bound to the same context.
 #[utoipa::path(post, path = "/v1/rewrap", tag = "crypto", request_body = RewrapRequest,
     responses(
-        (status = 200, body = EncryptReply),
+        (status = 200, body = CiphertextReply),
         (status = 400, description = "Malformed, not base64, or not decryptable with this key and context (a single item)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
@@ -43,15 +42,9 @@ pub async fn rewrap(
     caller: Caller,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<RewrapRequest>,
-) -> Result<Json<EncryptReply>, ApiError> {
+) -> Result<Json<CiphertextReply>, ApiError> {
     let (items, is_batch) = ciphertext_items(body.ciphertext, body.context, body.batch)?;
     let (at, key) = scope_key(&keys, &caller, &body.key, Permission::KeysUse).await?;
-    let mut results = keys.rewrap(&at, key, &items, &origin).await?;
-    if is_batch {
-        return Ok(Json(EncryptReply::Batch(CiphertextBatch {
-            batch_results: results.into_iter().map(CiphertextView::from).collect(),
-        })));
-    }
-    let one = results.pop().ok_or(ApiError::NotFound)??;
-    Ok(Json(EncryptReply::One(CiphertextView::from(Ok(one)))))
+    let results = keys.rewrap(&at, key, &items, &origin).await?;
+    Ok(Json(CiphertextReply::new(results, is_batch)?))
 }

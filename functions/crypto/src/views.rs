@@ -133,6 +133,55 @@ pub struct PlaintextBatch {
     pub batch_results: Vec<PlaintextView>,
 }
 
+/// One ciphertext (encrypt, rewrap), or a batch's results.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CiphertextReply {
+    One(CiphertextView),
+    Batch(CiphertextBatch),
+}
+
+impl CiphertextReply {
+    /// A batch's results, or the one item's ciphertext (its failure is the request's problem).
+    pub fn new(results: Vec<Result<Sealed, ItemError>>, is_batch: bool) -> Result<Self, ApiError> {
+        if is_batch {
+            return Ok(Self::Batch(CiphertextBatch {
+                batch_results: results.into_iter().map(CiphertextView::from).collect(),
+            }));
+        }
+        Ok(Self::One(CiphertextView::from(Ok(only(results)?))))
+    }
+}
+
+/// One plaintext (decrypt), or a batch's results.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PlaintextReply {
+    One(PlaintextView),
+    Batch(PlaintextBatch),
+}
+
+impl PlaintextReply {
+    /// A batch's results, or the one item's plaintext (its failure is the request's problem).
+    pub fn new(results: Vec<Result<String, ItemError>>, is_batch: bool) -> Result<Self, ApiError> {
+        if is_batch {
+            return Ok(Self::Batch(PlaintextBatch {
+                batch_results: results.into_iter().map(PlaintextView::from).collect(),
+            }));
+        }
+        Ok(Self::One(PlaintextView::from(Ok(only(results)?))))
+    }
+}
+
+/// The result of a request's only item.
+fn only<T>(results: Vec<Result<T, ItemError>>) -> Result<T, ApiError> {
+    let mut results = results.into_iter();
+    match (results.next(), results.next()) {
+        (Some(one), None) => Ok(one?),
+        _ => Err(ApiError::BadRequest("expected one item".into())),
+    }
+}
+
 /// The items of a request that carries one item inline or a `batch`, never both, and whether it
 /// was a batch.
 pub fn one_or_batch<T>(

@@ -36,6 +36,29 @@ async fn setting() -> Setting {
 }
 
 impl Setting {
+    /// Rotates the key to version 3, trims version 1 and retires version 2.
+    async fn trim_v1_and_retire_v2(&self) {
+        rotate(&self.app, &self.key, &self.w.owner).await;
+        patch_key(
+            &self.app,
+            &self.key,
+            &self.w.owner,
+            json!({"min_decryption_version": 2}),
+        )
+        .await;
+        assert_eq!(
+            trim(&self.app, &self.key, &self.w.owner, 2).await.code(),
+            200
+        );
+        patch_key(
+            &self.app,
+            &self.key,
+            &self.w.owner,
+            json!({"min_decryption_version": 3}),
+        )
+        .await;
+    }
+
     fn member(&self) -> Option<&str> {
         Some(&self.w.member.token)
     }
@@ -99,22 +122,7 @@ async fn another_keys_ciphertext_is_400_even_where_this_key_retired_or_trimmed_t
     rotate(&s.app, &s.sibling, &s.w.owner).await;
     let sibling_v2 = encrypt(&s.app, &s.sibling, &s.w.member, &b64("two"), None).await;
     rotate(&s.app, &s.key, &s.w.owner).await;
-    rotate(&s.app, &s.key, &s.w.owner).await;
-    patch_key(
-        &s.app,
-        &s.key,
-        &s.w.owner,
-        json!({"min_decryption_version": 2}),
-    )
-    .await;
-    assert_eq!(trim(&s.app, &s.key, &s.w.owner, 2).await.code(), 200);
-    patch_key(
-        &s.app,
-        &s.key,
-        &s.w.owner,
-        json!({"min_decryption_version": 3}),
-    )
-    .await;
+    s.trim_v1_and_retire_v2().await;
 
     let over_trimmed = s.open(&sibling_v1, None).await;
     let over_retired = s.open(&sibling_v2, None).await;
@@ -204,22 +212,7 @@ async fn a_retired_version_is_422_and_a_trimmed_one_too() {
     let v1 = s.seal(&b64("one"), None).await;
     rotate(&s.app, &s.key, &s.w.owner).await;
     let v2 = s.seal(&b64("two"), None).await;
-    rotate(&s.app, &s.key, &s.w.owner).await;
-    patch_key(
-        &s.app,
-        &s.key,
-        &s.w.owner,
-        json!({"min_decryption_version": 2}),
-    )
-    .await;
-    assert_eq!(trim(&s.app, &s.key, &s.w.owner, 2).await.code(), 200);
-    patch_key(
-        &s.app,
-        &s.key,
-        &s.w.owner,
-        json!({"min_decryption_version": 3}),
-    )
-    .await;
+    s.trim_v1_and_retire_v2().await;
 
     let trimmed = s.open(&v1, None).await;
     let retired = s.open(&v2, None).await;
@@ -563,22 +556,7 @@ async fn in_a_decrypt_or_rewrap_batch_each_bad_item_gets_its_own_error_and_good_
     let trimmed = s.seal(&b64("v1"), None).await;
     rotate(&s.app, &s.key, &s.w.owner).await;
     let retired = s.seal(&b64("v2"), None).await;
-    rotate(&s.app, &s.key, &s.w.owner).await;
-    patch_key(
-        &s.app,
-        &s.key,
-        &s.w.owner,
-        json!({"min_decryption_version": 2}),
-    )
-    .await;
-    assert_eq!(trim(&s.app, &s.key, &s.w.owner, 2).await.code(), 200);
-    patch_key(
-        &s.app,
-        &s.key,
-        &s.w.owner,
-        json!({"min_decryption_version": 3}),
-    )
-    .await;
+    s.trim_v1_and_retire_v2().await;
     let good = s.seal(&b64("good"), None).await;
     let good_with_context = s.seal(&b64("ctx good"), Some(&b64("c"))).await;
     let sibling = encrypt(&s.app, &s.sibling, &s.w.member, &b64("s"), None).await;

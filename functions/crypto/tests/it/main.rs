@@ -11,7 +11,6 @@ mod key_ring_calls;
 mod keys;
 mod permissions;
 mod purge;
-mod smoke;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
