@@ -94,22 +94,18 @@ fn describe(err: &serde_json::Error) -> String {
     }
 }
 
-/// The deepest nesting of arrays and objects, outside strings; cheap, and run before parsing so
-/// a hostile body cannot exhaust the stack.
+/// How deeply `bytes` nest arrays and objects (brackets inside strings do not count). Strings
+/// are skipped with `memchr` to their next quote or backslash: request bodies are mostly long
+/// strings (base64 payloads), and a byte-by-byte walk cost a fifth of a 100 KiB encrypt.
 fn nesting_depth(bytes: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let (mut depth, mut deepest, mut at) = (0usize, 0usize, 0usize);
+    while let Some(&b) = bytes.get(at) {
         match b {
-            b'"' => in_string = true,
+            b'"' => match string_end(bytes, at + 1) {
+                Some(end) => at = end,
+                // An unterminated string: no structure after it (the parser reports it).
+                None => return deepest,
+            },
             b'[' | b'{' => {
                 depth += 1;
                 deepest = deepest.max(depth);
@@ -117,8 +113,20 @@ fn nesting_depth(bytes: &[u8]) -> usize {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        at += 1;
     }
     deepest
+}
+
+/// The index of the quote that closes the string whose contents start at `from`.
+fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let found = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
+        if bytes[found] == b'"' {
+            return Some(found);
+        }
+        from = found + 2; // a backslash and the character it escapes
+    }
 }
 
 #[cfg(test)]
@@ -176,5 +184,43 @@ mod tests {
             Err(ApiError::BadRequest(_))
         ));
         assert_eq!(nesting_depth(br#"{"a":"[[[[","b":[1]}"#), 2);
+        assert_eq!(nesting_depth(br#"{"a":"\\\"[[","b":[[1]]}"#), 3);
+        assert_eq!(nesting_depth(br#"[["unterminated [[[["#), 2);
+    }
+
+    /// The plain byte-by-byte walk the fast scan replaced, as its reference.
+    fn nesting_depth_byte_by_byte(bytes: &[u8]) -> usize {
+        let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+        for &b in bytes {
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_depth_scan_agrees_with_the_byte_by_byte_walk(text in r#"[\[\]{}"\\a,:]{0,64}"#) {
+            proptest::prop_assert_eq!(
+                nesting_depth(text.as_bytes()),
+                nesting_depth_byte_by_byte(text.as_bytes())
+            );
+        }
     }
 }
