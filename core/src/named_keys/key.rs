@@ -45,7 +45,11 @@ pub struct NamedKey {
 
 impl NamedKey {
     pub fn to_item(&self) -> Item {
-        let mut item = Item::new(schema::named_key(&self.id))
+        // Listed even while deleting, so that a deleted org's purge finds a deletion cut short;
+        // the list route leaves such keys out.
+        let index = schema::named_key_in_org_index(&self.org_id, &self.id);
+        Item::new(schema::named_key(&self.id))
+            .with_gsi1(index.pk, index.sk)
             .with_version(self.revision)
             .with_attr("id", self.id.as_str())
             .with_attr("org_id", self.org_id.as_str())
@@ -59,12 +63,7 @@ impl NamedKey {
             .with_attr("created_at", rfc3339(self.created_at))
             .with_attr("created_by", self.created_by.as_str())
             .with_attr("rotated_at", rfc3339(self.rotated_at))
-            .with_attr("latest_wrapped", STANDARD.encode(&self.latest_wrapped.0));
-        if !self.deleting {
-            let index = schema::named_key_in_org_index(&self.org_id, &self.id);
-            item = item.with_gsi1(index.pk, index.sk);
-        }
-        item
+            .with_attr("latest_wrapped", STANDARD.encode(&self.latest_wrapped.0))
     }
 
     pub fn from_item(item: &Item) -> Result<Self, BadAttribute> {

@@ -278,7 +278,7 @@ pub const LAYOUT: &[ItemKind] = &[
         pk: "NAMEDKEY#<key>",
         sk: "KEY",
         gsi1: Some(("ORG#<org>", "NAMEDKEY#<key>")),
-        what: "a named encryption key: its org, name, newest version (with that version's wrapped data key), oldest kept version, min decryption and encryption versions, deletion guard, state; the index lists an org's live keys",
+        what: "a named encryption key: its org, name, newest version (with that version's wrapped data key), oldest kept version, min decryption and encryption versions, deletion guard, state; the index lists an org's keys (one being deleted too, for the org's purge; the list route leaves it out)",
     },
     ItemKind {
         name: "named key version",

@@ -1,6 +1,6 @@
 //! Deletion, behind its guard (`deletion_allowed`). The first step, one audited transaction,
-//! marks the key as deleting (gone for every use and from the org's list), frees its name and
-//! its place under the tier's limit. Then its versions are removed in pages, and the key's item
+//! marks the key as deleting (gone for every use and from the org's list, though still in its
+//! index for a deleted org's purge to find), frees its name and its place under the tier's limit. Then its versions are removed in pages, and the key's item
 //! last: a deletion cut short is finished by the next `DELETE` of the same key.
 
 use super::NamedKeysService;

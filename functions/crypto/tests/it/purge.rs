@@ -4,11 +4,12 @@
 use std::time::{Duration, Instant};
 
 use coffer_core::ids::{NamedKeyId, OrgId};
-use coffer_core::store::{Query, schema};
+use coffer_core::named_keys::NamedKey;
+use coffer_core::store::{Condition, Query, schema};
 use serde_json::json;
 
 #[tokio::test]
-async fn purging_a_deleted_org_removes_its_named_keys_and_their_versions() {
+async fn purging_a_deleted_org_removes_its_named_keys_and_their_versions_even_mid_deletion() {
     let app = crate::spawn();
     let owner = app.sign_up().await;
     let org = app.create_org(&owner, "free").await;
@@ -45,12 +46,28 @@ async fn purging_a_deleted_org_removes_its_named_keys_and_their_versions() {
         )
         .await
         .text("/id");
+    // The second key's deletion was cut short after its first step: marked deleting, its
+    // versions still there.
+    let table = &*app.state.ports.table;
+    let second = schema::named_key(&NamedKeyId::parse(&keys[1]).unwrap());
+    let mut marked = NamedKey::from_item(&table.get(&second).await.unwrap().unwrap()).unwrap();
+    marked.deleting = true;
+    table.put(marked.to_item(), Condition::None).await.unwrap();
+    let listed = app
+        .get(&format!("/v1/keys?org_id={org}"), Some(&owner.token))
+        .await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        listed.body
+    );
+    assert_eq!(listed.text("/items/0/id"), keys[0]);
     let deleted = app
         .delete(&format!("/v1/orgs/{org}"), Some(&owner.token))
         .await;
     assert_eq!(deleted.code(), 204);
 
-    let table = &*app.state.ports.table;
     let purged = coffer_core::orgs::purge_deleted_orgs(
         table,
         Instant::now() + Duration::from_secs(60),
