@@ -5,6 +5,7 @@ mod aead;
 mod data_key;
 mod envelope;
 mod error;
+mod message_ids;
 mod message_key;
 pub mod random;
 
@@ -12,4 +13,5 @@ pub use aead::{Aead256, AwsLcGcm, NONCE_LEN, RustCryptoGcm, TAG_LEN};
 pub use data_key::DataKey;
 pub use envelope::{ENVELOPE_VERSION, Envelope};
 pub use error::CryptoError;
+pub use message_ids::MessageIds;
 pub use message_key::{COMMITMENT_LEN, MESSAGE_ID_LEN, MessageKey};

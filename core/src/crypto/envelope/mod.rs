@@ -11,7 +11,7 @@
 mod v1;
 mod v2;
 
-use super::{Aead256, AwsLcGcm, CryptoError, DataKey};
+use super::{Aead256, AwsLcGcm, CryptoError, DataKey, MESSAGE_ID_LEN, MessageIds, random};
 
 /// The version new envelopes are written in.
 pub const ENVELOPE_VERSION: u8 = v2::VERSION;
@@ -59,7 +59,29 @@ impl<'a> Envelope<'a> {
         plaintext: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let sealed = v2::EnvelopeV2::seal_into(aead, key, key_ref, aad, plaintext, out);
+        let sealed = random::bytes::<MESSAGE_ID_LEN>().and_then(|message_id| {
+            v2::EnvelopeV2::seal_into(aead, key, key_ref, aad, plaintext, message_id, out)
+        });
+        if sealed.is_err() {
+            out.clear();
+        }
+        sealed
+    }
+
+    /// [`Self::seal_into`] with the message id taken from `ids`: for a run of envelopes (a
+    /// batch), which then draws randomness from the OS once per 64 envelopes.
+    pub fn seal_next_into(
+        ids: &mut MessageIds,
+        aead: &dyn Aead256,
+        key: &DataKey,
+        key_ref: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
+        let sealed = ids.next_id().and_then(|message_id| {
+            v2::EnvelopeV2::seal_into(aead, key, key_ref, aad, plaintext, message_id, out)
+        });
         if sealed.is_err() {
             out.clear();
         }

@@ -18,6 +18,35 @@ fn new_envelopes_are_version_two() {
 }
 
 #[test]
+fn envelopes_sealed_from_one_pool_of_message_ids_open_and_never_share_an_id() {
+    let k = key();
+    let mut ids = MessageIds::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut sealed = Vec::new();
+    for i in 0..200u32 {
+        let plaintext = i.to_be_bytes();
+        Envelope::seal_next_into(
+            &mut ids,
+            &AwsLcGcm,
+            &k,
+            b"ref",
+            b"aad",
+            &plaintext,
+            &mut sealed,
+        )
+        .unwrap();
+        let Envelope::V2(v2) = Envelope::parse(&sealed).unwrap() else {
+            panic!("a v2 envelope")
+        };
+        assert!(seen.insert(v2.message_id()));
+        assert_eq!(
+            Envelope::parse(&sealed).unwrap().open(&k, b"aad").unwrap(),
+            plaintext
+        );
+    }
+}
+
+#[test]
 fn version_one_envelopes_still_open() {
     let k = key();
     let sealed = EnvelopeV1::seal(&k, b"ref", b"aad", b"written before v2").unwrap();

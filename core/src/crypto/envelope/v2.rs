@@ -12,7 +12,7 @@
 
 use super::{PREFIX_LEN, Prefix, fit, full_aad};
 use crate::crypto::message_key::{COMMITMENT_LEN, MESSAGE_ID_LEN, MessageKey};
-use crate::crypto::{Aead256, CryptoError, DataKey, NONCE_LEN, TAG_LEN, random};
+use crate::crypto::{Aead256, CryptoError, DataKey, NONCE_LEN, TAG_LEN};
 
 pub const VERSION: u8 = 2;
 /// Each message key seals exactly one message, so one nonce serves all.
@@ -34,9 +34,9 @@ impl<'a> EnvelopeV2<'a> {
         key_ref: &[u8],
         aad: &[u8],
         plaintext: &[u8],
+        message_id: [u8; MESSAGE_ID_LEN],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let message_id = random::bytes::<MESSAGE_ID_LEN>()?;
         let derived = MessageKey::derive(key, &message_id)?;
         let prefix_end = PREFIX_LEN + key_ref.len();
         let header_len = prefix_end + MESSAGE_ID_LEN + COMMITMENT_LEN;
@@ -79,6 +79,11 @@ impl<'a> EnvelopeV2<'a> {
 
     pub fn key_ref(&self) -> &'a [u8] {
         self.key_ref
+    }
+
+    /// The message id (public: it is in the header).
+    pub fn message_id(&self) -> [u8; MESSAGE_ID_LEN] {
+        self.message_id
     }
 
     pub(super) fn open_into(

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 use super::data_keys::DataKeys;
 use super::{MAX_BATCH, NamedKeysService};
 use crate::access::Scoped;
-use crate::crypto::{AwsLcGcm, DataKey, Envelope};
+use crate::crypto::{AwsLcGcm, DataKey, Envelope, MessageIds};
 use crate::named_keys::version::key_ref;
 use crate::named_keys::{ItemError, NamedKey, NamedKeyError, ciphertext};
 
@@ -75,6 +75,8 @@ pub(super) struct Buffers {
     pub plaintext: Zeroizing<Vec<u8>>,
     pub context: Vec<u8>,
     pub envelope: Vec<u8>,
+    /// The batch's message ids, drawn from the OS 64 at a time.
+    pub ids: MessageIds,
 }
 
 impl Buffers {
@@ -97,7 +99,8 @@ impl Buffers {
         version: u32,
         key_ref: &str,
     ) -> Result<Sealed, NamedKeyError> {
-        Envelope::seal_into(
+        Envelope::seal_next_into(
+            &mut self.ids,
             &AwsLcGcm,
             data_key,
             key_ref.as_bytes(),
