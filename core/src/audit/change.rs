@@ -18,7 +18,8 @@
 use std::time::Duration;
 
 use super::AuditEvent;
-use crate::store::{Bounds, Condition, Item, Key, StoreError, Table, TxOp};
+use crate::ids::OrgId;
+use crate::store::{Bounds, Condition, Item, Key, StoreError, Table, TxOp, schema};
 
 /// Rounds of read-then-write before a change gives up as a conflict.
 pub const ATTEMPTS: usize = 8;
@@ -109,6 +110,13 @@ impl<E> Change<E> {
     /// Requires `condition` of another item without writing it.
     pub fn check_or(self, key: Key, condition: Condition, refusal: E) -> Self {
         self.op_or(TxOp::Check { key, condition }, refusal)
+    }
+
+    /// Requires `org` live, else `refusal`: deleting an org removes its owner count (which a
+    /// live org always has), so a change that adds to an org fails for a deleted one however
+    /// it raced the deletion.
+    pub fn org_is_live_or(self, org: &OrgId, refusal: E) -> Self {
+        self.check_or(schema::org_owner_count(org), Condition::MustExist, refusal)
     }
 
     /// Adds to a counter with no bound.

@@ -35,7 +35,8 @@ impl ClientsService {
         // Retried: racing creates may lose a transaction conflict without breaking a rule.
         retrying(|| async move {
             let event = self.event(at, "clients.certificate.create", origin, &certificate.id)?;
-            Self::org_is_live(Change::new(event), at.org())
+            Change::new(event)
+                .org_is_live_or(at.org(), ClientError::NotFound("organization"))
                 // The client must still be there: once it is deleted, nothing is added to it.
                 .check_or(
                     schema::client(client),

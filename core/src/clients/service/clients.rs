@@ -37,7 +37,8 @@ impl ClientsService {
             created_by: at.principal().actor_id().to_owned(),
         };
         let change = Change::new(self.event(at, "clients.create", origin, &client.id)?);
-        Self::org_is_live(change, at.org())
+        change
+            .org_is_live_or(at.org(), ClientError::NotFound("organization"))
             .put(client.to_item(), Condition::MustNotExist)
             .commit(&*self.table)
             .await?;

@@ -12,13 +12,12 @@ pub use authenticate::AuthenticatedClient;
 
 use super::ClientError;
 use crate::access::{Access, Scoped};
-use crate::audit::{AuditEvent, AuditSink, Change, Outcome, RequestOrigin};
+use crate::audit::{AuditEvent, AuditSink, Outcome, RequestOrigin};
 use crate::clock::Clock;
 use crate::http::{ApiError, AppState, GroupService};
-use crate::ids::OrgId;
 use crate::orgs::Paged;
 use crate::settings::TokenSettings;
-use crate::store::{Condition, Item, Query, Table, schema};
+use crate::store::{Item, Query, Table};
 use crate::tokens::AccessTokens;
 
 #[derive(Debug)]
@@ -70,17 +69,6 @@ impl ClientsService {
             .audit
             .scoped_event(at, action, Outcome::Success, origin)?
             .resource(resource))
-    }
-
-    /// A change of `org`'s clients needs the org live: deleting an org removes its owner count
-    /// (which a live org always has), so this fails for a deleted org however the request raced
-    /// the deletion (as the org's own resources do).
-    fn org_is_live(change: Change<ClientError>, org: &OrgId) -> Change<ClientError> {
-        change.check_or(
-            schema::org_owner_count(org),
-            Condition::MustExist,
-            ClientError::NotFound("organization"),
-        )
     }
 
     /// One page of `query`, each item read back with `parse`.

@@ -53,7 +53,8 @@ impl NamedKeysService {
         // Retried: racing creates may lose a transaction conflict without breaking a rule.
         retrying(|| async move {
             let event = self.event(at, "keys.create", Outcome::Success, origin, &key_ref.id)?;
-            Self::org_is_live(Change::new(event), at.org())
+            Change::new(event)
+                .org_is_live_or(at.org(), NamedKeyError::NotFound("organization"))
                 .add_or(
                     schema::org_counters(at.org()),
                     "named_keys",

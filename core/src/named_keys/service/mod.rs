@@ -20,13 +20,13 @@ pub use update::KeyPatch;
 
 use super::NamedKeyError;
 use crate::access::{Access, Scoped};
-use crate::audit::{AuditEvent, AuditSink, Change, Outcome, RequestOrigin};
+use crate::audit::{AuditEvent, AuditSink, Outcome, RequestOrigin};
 use crate::clock::Clock;
 use crate::http::{ApiError, AppState, GroupService};
-use crate::ids::{NamedKeyId, OrgId};
+use crate::ids::NamedKeyId;
 use crate::keys::KeyRing;
 use crate::named_keys::NamedKey;
-use crate::store::{Condition, Table, schema};
+use crate::store::{Table, schema};
 
 /// Items one encrypt, decrypt or rewrap request may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -87,17 +87,6 @@ impl NamedKeysService {
             .audit
             .scoped_event(at, action, outcome, origin)?
             .resource(key))
-    }
-
-    /// A change of `org`'s keys needs the org live: deleting an org removes its owner count
-    /// (which a live org always has), so this fails for a deleted org however the request
-    /// raced the deletion.
-    fn org_is_live(change: Change<NamedKeyError>, org: &OrgId) -> Change<NamedKeyError> {
-        change.check_or(
-            schema::org_owner_count(org),
-            Condition::MustExist,
-            NamedKeyError::NotFound("organization"),
-        )
     }
 }
 

@@ -43,7 +43,11 @@ impl OrgsService {
             .await?;
         let change =
             Change::new(self.event(at, "orgs.invitation.create", origin, &invitation.id)?);
-        self.org_is_live(change, at.org())
+        change
+            .org_is_live_or(
+                at.org(),
+                OrgError::Access(crate::access::AccessError::NotFound),
+            )
             .put_or(
                 invitation.claim_item(digest),
                 Condition::MustNotExist,

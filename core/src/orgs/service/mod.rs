@@ -100,21 +100,6 @@ impl OrgsService {
             .resource(resource))
     }
 
-    /// A change of `org`'s resources needs the org live: deleting it removes its owner count
-    /// (which a live org always has), so this check fails for a deleted org however the request
-    /// raced the deletion.
-    fn org_is_live(
-        &self,
-        change: crate::audit::Change<OrgError>,
-        org: &crate::ids::OrgId,
-    ) -> crate::audit::Change<OrgError> {
-        change.check_or(
-            crate::store::schema::org_owner_count(org),
-            crate::store::Condition::MustExist,
-            OrgError::Access(crate::access::AccessError::NotFound),
-        )
-    }
-
     /// One page of `query`, each item read back with `parse`.
     async fn page<T>(
         &self,

@@ -143,7 +143,7 @@ impl OrgsService {
             org.version += 1;
             Change::new(self.event(at, "orgs.org.delete", origin, at.org())?)
                 .put(org.to_item(), Condition::VersionEquals(version))
-                // Without its owner count the org takes no new resources (`org_is_live`).
+                // Without its owner count the org takes no new resources (`Change::org_is_live_or`).
                 .delete(schema::org_owner_count(at.org()), Condition::None)
                 .commit(&*self.table)
                 .await?;

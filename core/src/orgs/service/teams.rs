@@ -23,7 +23,11 @@ impl OrgsService {
             version: 1,
         };
         let change = Change::new(self.event(at, "orgs.team.create", origin, &team.id)?);
-        self.org_is_live(change, at.org())
+        change
+            .org_is_live_or(
+                at.org(),
+                OrgError::Access(crate::access::AccessError::NotFound),
+            )
             .put_or(
                 team.name_claim(),
                 Condition::MustNotExist,

@@ -30,7 +30,11 @@ impl OrgsService {
         let vault_ref = &vault;
         retrying(|| async move {
             let change = Change::new(self.event(at, "orgs.vault.create", origin, &vault_ref.id)?);
-            self.org_is_live(change, at.org())
+            change
+                .org_is_live_or(
+                    at.org(),
+                    OrgError::Access(crate::access::AccessError::NotFound),
+                )
                 .add_or(
                     schema::org_counters(at.org()),
                     "vaults",
