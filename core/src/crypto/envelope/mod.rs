@@ -11,7 +11,9 @@
 mod v1;
 mod v2;
 
-use super::{Aead256, AwsLcGcm, CryptoError, DataKey, MESSAGE_ID_LEN, MessageIds, random};
+use super::{
+    Aead256, AwsLcGcm, CryptoError, DataKey, MESSAGE_ID_LEN, MessageIds, NONCE_LEN, TAG_LEN, random,
+};
 
 /// The version new envelopes are written in.
 pub const ENVELOPE_VERSION: u8 = v2::VERSION;
@@ -188,6 +190,38 @@ impl<'a> Prefix<'a> {
         out[1..PREFIX_LEN].copy_from_slice(&ref_len.to_be_bytes());
         out[PREFIX_LEN..end].copy_from_slice(key_ref);
         Ok(end)
+    }
+}
+
+/// An envelope split into its header (associated data, first) and its sealed body (ciphertext,
+/// then tag): the part every version parses and opens alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SealedBody<'a> {
+    header: &'a [u8],
+    body: &'a [u8],
+}
+
+impl<'a> SealedBody<'a> {
+    /// The two parts; a body shorter than a tag is malformed.
+    fn new(header: &'a [u8], body: &'a [u8]) -> Result<Self, CryptoError> {
+        if body.len() < TAG_LEN {
+            return Err(CryptoError::Malformed);
+        }
+        Ok(Self { header, body })
+    }
+
+    /// Opens the body into `out` under `key` and `nonce`, with the header and then `aad` as
+    /// associated data.
+    fn open_into(
+        &self,
+        aead: &dyn Aead256,
+        key: &DataKey,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
+        fit(out, self.body.len() - TAG_LEN);
+        aead.open_into(key, nonce, &full_aad(self.header, aad), self.body, out)
     }
 }
 

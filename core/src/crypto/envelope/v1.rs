@@ -7,17 +7,16 @@
 //! crafted ciphertext can open under two keys), which is why new writes are v2; stored v1
 //! ciphertexts still open.
 
-use super::{Prefix, fit, full_aad};
-use crate::crypto::{Aead256, CryptoError, DataKey, NONCE_LEN, TAG_LEN};
+use super::{Prefix, SealedBody};
+use crate::crypto::{Aead256, CryptoError, DataKey, NONCE_LEN};
 
 pub const VERSION: u8 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnvelopeV1<'a> {
     key_ref: &'a [u8],
-    header: &'a [u8],
     nonce: [u8; NONCE_LEN],
-    sealed: &'a [u8],
+    sealed: SealedBody<'a>,
 }
 
 impl<'a> EnvelopeV1<'a> {
@@ -27,15 +26,11 @@ impl<'a> EnvelopeV1<'a> {
             .get(prefix.end..body)
             .and_then(|n| n.try_into().ok())
             .ok_or(CryptoError::Malformed)?;
-        let sealed = &bytes[body..];
-        if sealed.len() < TAG_LEN {
-            return Err(CryptoError::Malformed);
-        }
         Ok(Self {
             key_ref: prefix.key_ref,
-            header: &bytes[..prefix.end],
             nonce,
-            sealed,
+            // The nonce is not associated data: v1 binds the prefix only.
+            sealed: SealedBody::new(&bytes[..prefix.end], &bytes[body..])?,
         })
     }
 
@@ -50,14 +45,7 @@ impl<'a> EnvelopeV1<'a> {
         aad: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        fit(out, self.sealed.len() - TAG_LEN);
-        aead.open_into(
-            key,
-            &self.nonce,
-            &full_aad(self.header, aad),
-            self.sealed,
-            out,
-        )
+        self.sealed.open_into(aead, key, &self.nonce, aad, out)
     }
 
     /// Writes a v1 envelope, as Coffer did before v2: only tests make them now.
@@ -81,12 +69,18 @@ impl<'a> EnvelopeV1<'a> {
         aad: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        let mut out =
-            vec![0u8; super::PREFIX_LEN + key_ref.len() + NONCE_LEN + plaintext.len() + TAG_LEN];
+        let mut out = vec![
+            0u8;
+            super::PREFIX_LEN
+                + key_ref.len()
+                + NONCE_LEN
+                + plaintext.len()
+                + crate::crypto::TAG_LEN
+        ];
         let header_len = Prefix::write(VERSION, key_ref, &mut out)?;
         out[header_len..header_len + NONCE_LEN].copy_from_slice(nonce);
         let (header, rest) = out.split_at_mut(header_len);
-        let full_aad = full_aad(header, aad);
+        let full_aad = super::full_aad(header, aad);
         crate::crypto::AwsLcGcm.seal_into(
             key,
             nonce,

@@ -10,7 +10,7 @@
 //! constant (zero), as the AWS Encryption SDK does per frame. The header, commitment included,
 //! is the AEAD's associated data, before the caller's.
 
-use super::{PREFIX_LEN, Prefix, fit, full_aad};
+use super::{PREFIX_LEN, Prefix, SealedBody, fit, full_aad};
 use crate::crypto::message_key::{COMMITMENT_LEN, MESSAGE_ID_LEN, MessageKey};
 use crate::crypto::{Aead256, CryptoError, DataKey, NONCE_LEN, TAG_LEN};
 
@@ -21,10 +21,9 @@ const NONCE: [u8; NONCE_LEN] = [0; NONCE_LEN];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnvelopeV2<'a> {
     key_ref: &'a [u8],
-    header: &'a [u8],
     message_id: [u8; MESSAGE_ID_LEN],
     commitment: &'a [u8],
-    sealed: &'a [u8],
+    sealed: SealedBody<'a>,
 }
 
 impl<'a> EnvelopeV2<'a> {
@@ -64,16 +63,11 @@ impl<'a> EnvelopeV2<'a> {
         let commitment = bytes
             .get(commitment_at..header_len)
             .ok_or(CryptoError::Malformed)?;
-        let sealed = &bytes[header_len..];
-        if sealed.len() < TAG_LEN {
-            return Err(CryptoError::Malformed);
-        }
         Ok(Self {
             key_ref: prefix.key_ref,
-            header: &bytes[..header_len],
             message_id,
             commitment,
-            sealed,
+            sealed: SealedBody::new(&bytes[..header_len], &bytes[header_len..])?,
         })
     }
 
@@ -97,13 +91,6 @@ impl<'a> EnvelopeV2<'a> {
         if !derived.commits_to(self.commitment) {
             return Err(CryptoError::Decrypt);
         }
-        fit(out, self.sealed.len() - TAG_LEN);
-        aead.open_into(
-            &derived.key,
-            &NONCE,
-            &full_aad(self.header, aad),
-            self.sealed,
-            out,
-        )
+        self.sealed.open_into(aead, &derived.key, &NONCE, aad, out)
     }
 }
