@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, header};
 use coffer_core::http::{AppState, FunctionGroup, app};
+use coffer_core::store::{Item, Query};
 use coffer_core::{Clock, ManualClock, Ports, Settings};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -169,6 +170,26 @@ impl TestApp {
         token: Option<&str>,
     ) -> Reply {
         self.send(json_request(method, path, body, token)).await
+    }
+
+    /// Every item `query` matches, page after page, as the table holds it (for tests that check
+    /// what was stored or removed).
+    pub async fn stored(&self, query: Query) -> Vec<Item> {
+        let (mut items, mut cursor) = (Vec::new(), None);
+        loop {
+            let page = self
+                .state
+                .ports
+                .table
+                .query(&query.clone().after(cursor))
+                .await
+                .expect("the table answers the query");
+            items.extend(page.items);
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                return items;
+            }
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {

@@ -31,25 +31,8 @@ async fn audit_items(app: &TestApp, org: &str) -> Vec<Item> {
         .unwrap();
     let mut items = Vec::new();
     for scope in [org, coffer_core::audit::PLATFORM_SCOPE] {
-        let mut cursor = None;
-        loop {
-            let page = app
-                .state
-                .ports
-                .table
-                .query(
-                    &Query::partition(schema::audit_day_partition(scope, &day))
-                        .limit(1000)
-                        .after(cursor),
-                )
-                .await
-                .unwrap();
-            items.extend(page.items);
-            cursor = page.next_cursor;
-            if cursor.is_none() {
-                break;
-            }
-        }
+        let query = Query::partition(schema::audit_day_partition(scope, &day)).limit(1000);
+        items.extend(app.stored(query).await);
     }
     items
 }

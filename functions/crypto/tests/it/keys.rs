@@ -14,31 +14,14 @@ use crate::{
 /// The versions whose items are in the table for `key`, in order.
 async fn stored_versions(app: &TestApp, key: &str) -> Vec<u32> {
     let id = NamedKeyId::parse(key).unwrap();
-    let mut versions = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = app
-            .state
-            .ports
-            .table
-            .query(
-                &Query::partition(schema::named_key_partition(&id))
-                    .prefix(schema::NAMED_KEY_VERSIONS_PREFIX)
-                    .limit(1000)
-                    .after(cursor),
-            )
-            .await
-            .unwrap();
-        versions.extend(
-            page.items
-                .iter()
-                .map(|item| schema::named_key_version_number(&item.key).unwrap()),
-        );
-        cursor = page.next_cursor;
-        if cursor.is_none() {
-            return versions;
-        }
-    }
+    let query = Query::partition(schema::named_key_partition(&id))
+        .prefix(schema::NAMED_KEY_VERSIONS_PREFIX)
+        .limit(1000);
+    app.stored(query)
+        .await
+        .iter()
+        .map(|item| schema::named_key_version_number(&item.key).unwrap())
+        .collect()
 }
 
 /// Whether the table holds the item of `version` of `key`.
