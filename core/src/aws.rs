@@ -74,16 +74,16 @@ pub async fn bootstrap(settings: &Settings) -> Result<BootstrapReport, Bootstrap
     let table = DynamoTable::new(&config, settings.table.clone(), Arc::new(SystemClock));
     let table_created = table.create_table().await.map_err(BootstrapError::Table)?;
 
-    let blobs = S3Blobs::new(&config, settings.bucket.clone());
+    let key_name = settings
+        .kms_key_id
+        .clone()
+        .unwrap_or_else(|| DEFAULT_KEY_ALIAS.to_owned());
+    let blobs = S3Blobs::new(&config, settings.bucket.clone(), key_name.clone());
     let bucket_created = blobs
         .create_bucket()
         .await
         .map_err(BootstrapError::Bucket)?;
 
-    let key_name = settings
-        .kms_key_id
-        .clone()
-        .unwrap_or_else(|| DEFAULT_KEY_ALIAS.to_owned());
     let ring = KmsKeyRing::new(&config, key_name.clone());
     let (key_id, key_created) = ring.ensure_key().await.map_err(BootstrapError::Key)?;
 

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::backends::Ports;
-use crate::settings::TokenSettings;
+use crate::datasets::{DatasetsService, JobReport};
+use crate::settings::{DatasetSettings, TokenSettings};
 use crate::store::{Condition, Cursor, Item, StoreError, schema};
 use crate::tokens::signing_keys::SigningKeyStore;
 
@@ -28,6 +29,34 @@ pub struct CleanupReport {
     pub sweep_resumes: bool,
     /// The kid of the signing key this run added, if rotation was due.
     pub signing_key_added: Option<String>,
+    /// Datasets' re-encryption jobs this run finished, and the records it re-sealed.
+    pub reencryption_jobs_finished: usize,
+    pub records_resealed: u64,
+}
+
+/// Advances datasets' re-encryption jobs for about `budget` (on Lambda the schedule is their
+/// worker; locally a background task is). A failure is logged and the run goes on: the jobs
+/// resume where they stopped next time.
+#[tracing::instrument(skip_all)]
+pub async fn advance_reencryption(
+    ports: &Ports,
+    settings: &DatasetSettings,
+    budget: Duration,
+) -> JobReport {
+    let datasets = DatasetsService::new(
+        ports.table.clone(),
+        ports.blobs.clone(),
+        ports.keys.clone(),
+        ports.clock.clone(),
+        settings.clone(),
+    );
+    match datasets.run_jobs(budget).await {
+        Ok(report) => report,
+        Err(err) => {
+            tracing::error!(error = %err, "re-encryption jobs could not advance");
+            JobReport::default()
+        }
+    }
 }
 
 /// Adds a token-signing key if the newest has signed for the rotation period less the lead

@@ -115,6 +115,22 @@ prefixed_id!(
     "key_"
 );
 prefixed_id!(
+    /// A dataset of the data vault: `dst_<ulid>`.
+    DatasetId,
+    "dst_"
+);
+prefixed_id!(
+    /// A record of a dataset: `rec_<ulid>`. Ids of an idempotent batch are consecutive ULIDs
+    /// reserved by its key, so a retry writes the same records.
+    RecordId,
+    "rec_"
+);
+prefixed_id!(
+    /// A background job (a dataset's re-encryption): `job_<ulid>`.
+    JobId,
+    "job_"
+);
+prefixed_id!(
     /// An audit event: `evt_<ulid>`.
     EventId,
     "evt_"

@@ -11,6 +11,7 @@ pub mod cleanup;
 pub mod clients;
 pub mod clock;
 pub mod crypto;
+pub mod datasets;
 pub mod faults;
 pub mod http;
 pub mod ids;
@@ -25,4 +26,4 @@ pub mod tokens;
 
 pub use backends::Ports;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use settings::{Backend, Settings, SettingsError};
+pub use settings::{Backend, DatasetSettings, Settings, SettingsError};

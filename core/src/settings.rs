@@ -52,6 +52,8 @@ pub struct Settings {
     pub orgs: OrgSettings,
     /// Access and refresh tokens, signing keys, revocation.
     pub tokens: TokenSettings,
+    /// The data vault: body and payload limits, retention, presigned URLs, idempotency.
+    pub datasets: DatasetSettings,
 }
 
 /// Tokens' settings (`functions/tokens`, `functions/clients` and the caller extractor).
@@ -140,6 +142,62 @@ impl TokenSettings {
     /// The OAuth token endpoint's URL: what client assertions name as `aud`.
     pub fn token_endpoint(&self) -> String {
         format!("{}/v1/oauth/token", self.issuer)
+    }
+}
+
+/// The data vault's settings (`functions/datasets`).
+#[derive(Debug, Clone)]
+pub struct DatasetSettings {
+    /// Largest JSON body of the dataset routes (batches of up to 1000 records)
+    /// (`COFFER_DATASETS_MAX_BODY_BYTES`, default 6000000: Lambda caps a request at 6 MB).
+    pub max_body_bytes: usize,
+    /// How long a soft-deleted dataset waits before cleanup purges it
+    /// (`COFFER_DATASET_RETENTION_DAYS`, default 30).
+    pub retention: Duration,
+    /// How long a presigned payload URL works (`COFFER_PRESIGN_TTL_SECONDS`, default 300).
+    pub presign_ttl: Duration,
+    /// The base URL clients reach the local stack at, for the presigned URLs it signs itself
+    /// (`COFFER_PUBLIC_URL`, default `http://<COFFER_LISTEN>`). Unused on AWS, where S3 signs.
+    pub public_url: String,
+    /// How long an `idempotency-key` is remembered (`COFFER_IDEMPOTENCY_TTL_SECONDS`, default
+    /// 86400).
+    pub idempotency_ttl: Duration,
+}
+
+impl DatasetSettings {
+    fn from_vars<'a>(
+        get: &impl Fn(&str) -> Option<&'a str>,
+        listen: SocketAddr,
+    ) -> Result<Self, SettingsError> {
+        const DAY: u64 = 86_400;
+        let public_url = match get("COFFER_PUBLIC_URL") {
+            None => format!("http://{listen}"),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_owned()
+            }
+            Some(other) => {
+                return Err(invalid(
+                    "COFFER_PUBLIC_URL",
+                    other,
+                    "expected an http(s):// URL",
+                ));
+            }
+        };
+        Ok(Self {
+            max_body_bytes: number(
+                get,
+                "COFFER_DATASETS_MAX_BODY_BYTES",
+                6_000_000,
+                1..=16 * 1_048_576,
+            )?,
+            retention: number(get, "COFFER_DATASET_RETENTION_DAYS", 30, 0..=3650)
+                .map(|days| Duration::from_secs(days * DAY))?,
+            presign_ttl: number(get, "COFFER_PRESIGN_TTL_SECONDS", 300, 1..=3600)
+                .map(Duration::from_secs)?,
+            public_url,
+            idempotency_ttl: number(get, "COFFER_IDEMPOTENCY_TTL_SECONDS", DAY, 60..=7 * DAY)
+                .map(Duration::from_secs)?,
+        })
     }
 }
 
@@ -347,6 +405,7 @@ impl Settings {
             auth: AuthSettings::from_vars(&get)?,
             orgs: OrgSettings::from_vars(&get)?,
             tokens: TokenSettings::from_vars(&get)?,
+            datasets: DatasetSettings::from_vars(&get, listen)?,
         })
     }
 

@@ -12,10 +12,16 @@ use coffer_core::{Ports, Settings, SystemClock};
 /// How often the local mailer looks for unsent messages.
 const MAIL_POLL: Duration = Duration::from_millis(500);
 
+/// How often the local job worker looks for running re-encryption jobs, and how long it works
+/// on them each time.
+const JOB_POLL: Duration = Duration::from_millis(1000);
+const JOB_SLICE: Duration = Duration::from_millis(500);
+
 /// Unsent messages the local mailer takes from each index shard per round.
 const MAIL_BATCH: usize = 25;
 
-/// Every function's group, as deployed on Lambda. Adding a function group adds its line here.
+/// Every function's group, as deployed on Lambda, and the routes S3 serves there (the presigned
+/// payload URLs). Adding a function group adds its line here.
 pub fn route_groups() -> Vec<FunctionGroup> {
     vec![
         coffer_function_pii::group(),
@@ -24,6 +30,8 @@ pub fn route_groups() -> Vec<FunctionGroup> {
         coffer_function_tokens::group(),
         coffer_function_clients::group(),
         coffer_function_crypto::group(),
+        coffer_function_datasets::group(),
+        coffer_core::http::local_blob_urls(),
     ]
 }
 
@@ -35,6 +43,7 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
     let mailer = spawn_mailer(Mailer::eml_files(&settings, &ports));
+    let jobs = spawn_job_worker(ports.clone(), settings.datasets.clone());
     let state = AppState::new(settings, ports);
     let groups = route_groups();
     // Build and warm every group's service before the first request rather than during it.
@@ -49,6 +58,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     mailer.abort();
+    jobs.abort();
     served?;
     Ok(())
 }
@@ -73,6 +83,22 @@ pub async fn deliver_mail(settings: &Settings, ports: &Ports) -> Result<MailerRe
     Mailer::eml_files(settings, ports)
         .deliver_pending(MAIL_BATCH)
         .await
+}
+
+/// The local stack's worker of datasets' re-encryption jobs (on Lambda the cleanup schedule
+/// is): advances running jobs in slices until the task is aborted.
+fn spawn_job_worker(
+    ports: Ports,
+    settings: coffer_core::DatasetSettings,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(JOB_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            coffer_core::cleanup::advance_reencryption(&ports, &settings, JOB_SLICE).await;
+        }
+    })
 }
 
 /// The local stack's mailer: polls the unsent-message index until the task is aborted.

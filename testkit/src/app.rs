@@ -5,9 +5,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
-use axum::http::{Method, Request, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use coffer_core::http::{AppState, FunctionGroup, app};
 use coffer_core::store::{Item, Query};
 use coffer_core::{Clock, ManualClock, Ports, Settings};
@@ -118,13 +118,16 @@ impl TestApp {
         app
     }
 
+    /// The app of `groups`, plus the local server's presigned-URL routes, so a test can use the
+    /// URLs a service hands out (on moto they point at S3 and the routes answer 404).
     fn assemble(
-        groups: Vec<FunctionGroup>,
+        mut groups: Vec<FunctionGroup>,
         settings: Settings,
         ports: Ports,
         clock: Arc<ManualClock>,
         dir: Option<tempfile::TempDir>,
     ) -> Self {
+        groups.push(coffer_core::http::local_blob_urls());
         let state = AppState::new(settings, ports);
         Self {
             router: app(groups, state.clone()),
@@ -138,6 +141,20 @@ impl TestApp {
     /// Sends `request` from this app's client IP.
     pub async fn send(&self, request: Request<Body>) -> Reply {
         self.send_from(self.ip, request).await
+    }
+
+    /// Sends `request` and keeps the reply's body as bytes (a downloaded payload).
+    pub async fn send_raw(&self, mut request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(self.ip, 40_000)));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        (
+            parts.status,
+            parts.headers,
+            body.collect().await.unwrap().to_bytes(),
+        )
     }
 
     pub async fn send_from(&self, ip: IpAddr, mut request: Request<Body>) -> Reply {
@@ -256,6 +273,31 @@ impl TestApp {
     }
 }
 
+/// A request to a presigned URL a service handed out (its `url`, `method` and `headers`), for
+/// sending in-process: the local server's origin is dropped, the path and signed query kept.
+pub fn presigned_request<K, V>(
+    method: &str,
+    url: &str,
+    headers: impl IntoIterator<Item = (K, V)>,
+    body: impl Into<Body>,
+) -> Request<Body>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme
+        .find('/')
+        .map_or("/", |slash| &after_scheme[slash..]);
+    let mut builder = Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).unwrap())
+        .uri(path);
+    for (name, value) in headers {
+        builder = builder.header(name.as_ref(), value.as_ref());
+    }
+    builder.body(body.into()).unwrap()
+}
+
 pub fn json_request(
     method: Method,
     path: &str,
@@ -275,5 +317,37 @@ pub fn json_request(
             .body(Body::from(body.to_string()))
             .unwrap(),
         None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use coffer_core::blobs::{PresignRequest, PresignedMethod};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_in_process_app_serves_the_presigned_urls_its_store_hands_out() {
+        let app = TestApp::embedded(Vec::new());
+        let presign = |method| PresignRequest {
+            method,
+            key: "ds/dst_1/rec_1".into(),
+            expires_in: Duration::from_secs(60),
+            encryption_context: [("record".to_owned(), "rec_1".to_owned())].into(),
+            content_type: (method == PresignedMethod::Put).then(|| "text/plain".to_owned()),
+        };
+        let blobs = &app.state.ports.blobs;
+        let put = blobs.presign(&presign(PresignedMethod::Put)).await.unwrap();
+        let request = presigned_request(put.method, &put.url, &put.headers, "hello");
+        assert_eq!(app.send(request).await.code(), 200);
+
+        let get = blobs.presign(&presign(PresignedMethod::Get)).await.unwrap();
+        let request = presigned_request(get.method, &get.url, &get.headers, Body::empty());
+        let (status, headers, body) = app.send_raw(request).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-type"], "text/plain");
+        assert_eq!(body.as_ref(), b"hello");
     }
 }

@@ -9,6 +9,8 @@
 //! - [`TestApp::replay_event`]: a sample Lambda event from `events/` through `lambda_http`'s own
 //!   parser, with `{{session_token}}` and placeholder ids filled in.
 //! - [`RecordingTable`]: a table that notes every call, to compare what two requests cost.
+//! - [`presigned_request`] / [`TestApp::send_raw`]: use a presigned payload URL a service handed
+//!   out, in-process (every app serves the local server's presigned-URL routes).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod app;
@@ -17,7 +19,7 @@ mod recording;
 mod reply;
 pub mod tokens;
 
-pub use app::{TestApp, json_request, moto_settings};
+pub use app::{TestApp, json_request, moto_settings, presigned_request};
 pub use fixtures::{OrgWithRoles, User, random_ip, strong_password, unique_email};
 pub use recording::RecordingTable;
 pub use reply::Reply;

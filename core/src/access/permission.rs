@@ -22,10 +22,18 @@ pub enum Permission {
     KeysUse,
     /// Create, rotate, retire, trim and delete the org's named keys.
     KeysManage,
+    /// Read the org's datasets' metadata (names, policies, jobs).
+    DatasetsRead,
+    /// Create, change, delete and re-key the org's datasets.
+    DatasetsManage,
+    /// Read records (decrypted as the caller's role's view allows), search, read payloads.
+    RecordsRead,
+    /// Write and delete records and their payloads.
+    RecordsWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 18] = [
         Self::OrgRead,
         Self::OrgRename,
         Self::OrgDelete,
@@ -40,6 +48,10 @@ impl Permission {
         Self::PiiDeanonymize,
         Self::KeysUse,
         Self::KeysManage,
+        Self::DatasetsRead,
+        Self::DatasetsManage,
+        Self::RecordsRead,
+        Self::RecordsWrite,
     ];
 
     /// The permission a name such as `vaults:read` names (scopes are written this way).
@@ -63,6 +75,10 @@ impl Permission {
             Self::PiiDeanonymize => "pii:deanonymize",
             Self::KeysUse => "keys:use",
             Self::KeysManage => "keys:manage",
+            Self::DatasetsRead => "datasets:read",
+            Self::DatasetsManage => "datasets:manage",
+            Self::RecordsRead => "records:read",
+            Self::RecordsWrite => "records:write",
         }
     }
 }

@@ -40,7 +40,15 @@ impl Role {
             Self::Admin => !matches!(need, P::OrgDelete | P::OwnersManage),
             Self::Member => matches!(
                 need,
-                P::OrgRead | P::MembersRead | P::TeamsRead | P::VaultsRead | P::PiiUse | P::KeysUse
+                P::OrgRead
+                    | P::MembersRead
+                    | P::TeamsRead
+                    | P::VaultsRead
+                    | P::PiiUse
+                    | P::KeysUse
+                    | P::DatasetsRead
+                    | P::RecordsRead
+                    | P::RecordsWrite
             ),
         }
     }
@@ -92,7 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn members_only_read_and_use_the_pii_operators_and_the_named_keys() {
+    fn members_only_read_use_the_pii_operators_and_named_keys_and_read_and_write_records() {
         let allowed: Vec<Permission> = Permission::ALL
             .into_iter()
             .filter(|p| Role::Member.allows(*p))
@@ -105,7 +113,10 @@ mod tests {
                 Permission::TeamsRead,
                 Permission::VaultsRead,
                 Permission::PiiUse,
-                Permission::KeysUse
+                Permission::KeysUse,
+                Permission::DatasetsRead,
+                Permission::RecordsRead,
+                Permission::RecordsWrite
             ]
         );
     }

@@ -85,6 +85,8 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
     /// The org the event belongs to; `None` for platform events.
     pub org_id: Option<String>,
+    /// The names (never the values) of the fields a read decrypted or a change touched.
+    pub fields: Vec<String>,
 }
 
 impl fmt::Debug for AuditEvent {
@@ -131,6 +133,12 @@ impl AuditEvent {
         self
     }
 
+    /// Names the fields the event concerns (names only: never a value).
+    pub fn fields<S: AsRef<str>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+        self.fields = fields.into_iter().map(|f| f.as_ref().to_owned()).collect();
+        self
+    }
+
     pub(crate) fn to_item(&self) -> Item {
         let (day, sort_time) = (self.day(), self.sort_time());
         let mut item = Item::new(schema::audit_event(
@@ -149,6 +157,9 @@ impl AuditEvent {
         .with_attr("user_agent", self.user_agent.clone())
         .with_attr("request_id", self.request_id.clone())
         .with_attr("org_id", self.org_id.clone());
+        if !self.fields.is_empty() {
+            item = item.with_attr("fields", self.fields.clone());
+        }
         if let Some(subject) = self.subject() {
             let index = schema::audit_by_actor(self.scope(), subject, &sort_time, &self.id);
             item = item.with_gsi1(index.pk, index.sk);
@@ -188,6 +199,7 @@ impl AuditSink {
             user_agent: origin.user_agent.clone(),
             request_id: origin.request_id.clone(),
             org_id: None,
+            fields: Vec::new(),
         })
     }
 
@@ -304,6 +316,18 @@ fn from_item(item: &Item) -> Option<AuditEvent> {
         user_agent: text("user_agent"),
         request_id: text("request_id"),
         org_id: text("org_id"),
+        fields: item
+            .attrs
+            .get("fields")
+            .and_then(Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -353,6 +377,20 @@ pub const ACTIONS: &[&str] = &[
     "keys.delete",
     "keys.decrypt",
     "keys.rewrap",
+    "datasets.create",
+    "datasets.update",
+    "datasets.delete",
+    "datasets.rotate",
+    "datasets.job.finish",
+    "records.create",
+    "records.read",
+    "records.delete",
+    "records.search",
+    "records.reseal",
+    "records.payload.write",
+    "records.payload.read",
+    "records.payload.upload_url",
+    "records.payload.download_url",
 ];
 
 fn known_action(action: &str) -> &'static str {

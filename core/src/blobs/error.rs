@@ -11,6 +11,9 @@ pub enum BlobError {
     InvalidMetadata,
     #[error("invalid listing cursor or limit")]
     InvalidCursor,
+    /// A presign request the store cannot sign (a caller's bug, not the client's).
+    #[error("invalid presign request: {0}")]
+    InvalidPresign(&'static str),
     #[error("blob backend failed")]
     Backend(#[source] Box<dyn StdError + Send + Sync>),
 }

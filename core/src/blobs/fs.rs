@@ -4,6 +4,7 @@
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -12,20 +13,22 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{
-    Blob, BlobEntry, BlobError, BlobInfo, BlobPage, Blobs, MAX_LIST, Metadata, check_key,
-    check_metadata,
+    Blob, BlobEntry, BlobError, BlobInfo, BlobPage, BlobUrlSigner, Blobs, MAX_LIST, Metadata,
+    PresignRequest, PresignedUrl, check_key, check_metadata,
 };
 
 /// The Blobs port on a folder.
 #[derive(Debug, Clone)]
 pub struct FsBlobs {
     root: PathBuf,
+    /// Signs presigned URLs to the local server, which plays S3's part for them.
+    signer: Option<Arc<BlobUrlSigner>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct Sidecar {
-    content_type: String,
-    metadata: Metadata,
+pub(super) struct Sidecar {
+    pub(super) content_type: String,
+    pub(super) metadata: Metadata,
 }
 
 impl FsBlobs {
@@ -35,18 +38,30 @@ impl FsBlobs {
         for dir in ["objects", "meta", "tmp"] {
             std::fs::create_dir_all(root.join(dir)).map_err(BlobError::backend)?;
         }
-        Ok(Self { root })
+        Ok(Self { root, signer: None })
     }
 
-    fn object_path(&self, key: &str) -> PathBuf {
+    /// Presigned URLs of this store are signed by `signer` (without one, `presign` fails).
+    pub fn with_signer(mut self, signer: Arc<BlobUrlSigner>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    pub(super) fn object_path(&self, key: &str) -> PathBuf {
         self.root.join("objects").join(key)
     }
 
-    fn meta_path(&self, key: &str) -> PathBuf {
+    pub(super) fn meta_path(&self, key: &str) -> PathBuf {
         self.root.join("meta").join(format!("{key}.json"))
     }
 
-    async fn blocking<T, F>(&self, work: F) -> Result<T, BlobError>
+    /// A fresh path under `tmp/`, for a file about to be renamed into place.
+    pub(super) fn tmp_path(&self) -> Result<PathBuf, BlobError> {
+        let nonce = crate::crypto::random::bytes::<12>().map_err(BlobError::backend)?;
+        Ok(self.root.join("tmp").join(URL_SAFE_NO_PAD.encode(nonce)))
+    }
+
+    pub(super) async fn blocking<T, F>(&self, work: F) -> Result<T, BlobError>
     where
         T: Send + 'static,
         F: FnOnce(FsBlobs) -> Result<T, BlobError> + Send + 'static,
@@ -57,17 +72,13 @@ impl FsBlobs {
             .map_err(BlobError::backend)?
     }
 
-    fn write_atomically(&self, target: &Path, bytes: &[u8]) -> Result<(), BlobError> {
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(BlobError::backend)?;
-        }
-        let nonce = crate::crypto::random::bytes::<12>().map_err(BlobError::backend)?;
-        let tmp = self.root.join("tmp").join(URL_SAFE_NO_PAD.encode(nonce));
+    pub(super) fn write_atomically(&self, target: &Path, bytes: &[u8]) -> Result<(), BlobError> {
+        let tmp = self.tmp_path()?;
         std::fs::write(&tmp, bytes).map_err(BlobError::backend)?;
-        std::fs::rename(&tmp, target).map_err(BlobError::backend)
+        rename_into_place(&tmp, target)
     }
 
-    fn read_info(&self, key: &str) -> Result<BlobInfo, BlobError> {
+    pub(super) fn read_info(&self, key: &str) -> Result<BlobInfo, BlobError> {
         let stat = std::fs::metadata(self.object_path(key)).map_err(not_found_or_backend)?;
         let sidecar: Sidecar = match std::fs::read(self.meta_path(key)) {
             Ok(json) => serde_json::from_slice(&json).map_err(BlobError::backend)?,
@@ -87,7 +98,15 @@ impl FsBlobs {
     }
 }
 
-fn not_found_or_backend(err: std::io::Error) -> BlobError {
+/// Moves a finished file to `target`, making its folder first.
+pub(super) fn rename_into_place(tmp: &Path, target: &Path) -> Result<(), BlobError> {
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir).map_err(BlobError::backend)?;
+    }
+    std::fs::rename(tmp, target).map_err(BlobError::backend)
+}
+
+pub(super) fn not_found_or_backend(err: std::io::Error) -> BlobError {
     if err.kind() == ErrorKind::NotFound {
         BlobError::NotFound
     } else {
@@ -246,5 +265,15 @@ impl Blobs for FsBlobs {
                 .map_err(BlobError::backend)
         })
         .await
+    }
+
+    /// Signed by the local URL signer; the local server checks and serves the URL.
+    async fn presign(&self, request: &PresignRequest) -> Result<PresignedUrl, BlobError> {
+        match &self.signer {
+            Some(signer) => signer.sign(request),
+            None => Err(BlobError::backend(std::io::Error::other(
+                "this folder store was opened without a URL signer",
+            ))),
+        }
     }
 }

@@ -2,7 +2,12 @@
 
 mod error;
 pub mod fs;
+mod fs_stream;
+mod local_urls;
+mod presign;
 pub mod s3;
+mod signed_url;
+mod url_secret;
 
 use std::collections::BTreeMap;
 
@@ -10,6 +15,14 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use error::BlobError;
+pub use fs_stream::BlobUpload;
+pub use local_urls::LocalBlobUrls;
+pub(crate) use presign::check_presign;
+pub use presign::{
+    MAX_PRESIGN_EXPIRY, MAX_PRESIGNED_BYTES, PresignRequest, PresignedMethod, PresignedUrl,
+};
+pub(crate) use signed_url::LOCAL_BLOBS_PATH;
+pub use signed_url::{BlobUrlSigner, UrlGrant, UrlRefused};
 
 /// User metadata stored beside a blob (small, ASCII keys).
 pub type Metadata = BTreeMap<String, String>;
@@ -71,6 +84,8 @@ pub trait Blobs: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<BlobPage, BlobError>;
     /// Answers when the store can serve requests (readiness).
     async fn ping(&self) -> Result<(), BlobError>;
+    /// A URL that lets its holder PUT or GET the object at `key` until it expires.
+    async fn presign(&self, request: &PresignRequest) -> Result<PresignedUrl, BlobError>;
 }
 
 /// Keys are relative paths of safe characters: the same rule for S3 and the filesystem, so a

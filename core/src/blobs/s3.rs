@@ -1,21 +1,25 @@
 //! The Blobs port on an S3 bucket (or an emulator of it).
 
 use std::collections::HashMap;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, ServerSideEncryption,
+};
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use time::OffsetDateTime;
 
 use super::{
-    Blob, BlobEntry, BlobError, BlobInfo, BlobPage, Blobs, MAX_LIST, Metadata, check_key,
-    check_metadata,
+    Blob, BlobEntry, BlobError, BlobInfo, BlobPage, Blobs, MAX_LIST, Metadata, PresignRequest,
+    PresignedMethod, PresignedUrl, check_key, check_metadata, check_presign,
 };
 
 /// What S3 reports when a blob carries no content type.
@@ -26,11 +30,13 @@ const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 pub struct S3Blobs {
     client: Client,
     bucket: String,
+    /// The deployment's KMS key (id, ARN or alias), under which presigned uploads are encrypted.
+    kms_key_id: String,
 }
 
 impl S3Blobs {
     /// A bucket client; makes no network call. Emulators serve buckets by path, not by host name.
-    pub fn new(client_config: &SdkConfig, bucket: String) -> Self {
+    pub fn new(client_config: &SdkConfig, bucket: String, kms_key_id: String) -> Self {
         let mut config = aws_sdk_s3::config::Builder::from(client_config);
         if client_config.endpoint_url().is_some() {
             config = config.force_path_style(true);
@@ -38,7 +44,37 @@ impl S3Blobs {
         Self {
             client: Client::from_conf(config.build()),
             bucket,
+            kms_key_id,
         }
+    }
+
+    /// A presigned PUT: SSE-KMS under the deployment's key with the request's encryption context,
+    /// the context also as the object's metadata and the content type, all signed headers.
+    async fn presign_put(
+        &self,
+        request: &PresignRequest,
+        config: PresigningConfig,
+    ) -> Result<PresignedRequest, BlobError> {
+        let context = &request.encryption_context;
+        let encoded_context = serde_json::to_vec(context)
+            .map(|json| STANDARD.encode(json))
+            .map_err(BlobError::backend)?;
+        let metadata: HashMap<String, String> = context
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&request.key)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .ssekms_key_id(&self.kms_key_id)
+            .set_ssekms_encryption_context(Some(encoded_context).filter(|_| !context.is_empty()))
+            .set_metadata(Some(metadata).filter(|m| !m.is_empty()))
+            .set_content_type(request.content_type.clone())
+            .presigned(config)
+            .await
+            .map_err(BlobError::backend)
     }
 
     /// Creates the bucket, for emulators and first deploys: one that exists and is ours is fine.
@@ -205,6 +241,44 @@ impl Blobs for S3Blobs {
             None
         };
         Ok(BlobPage { items, next_cursor })
+    }
+
+    /// S3's own presigning (SigV4 in the query). The start is the SDK's clock, the one S3 judges
+    /// the signature by. A GET needs no more: S3 decrypts an SSE-KMS object for a signer allowed
+    /// to use the key.
+    #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket, method = request.method.as_str()))]
+    async fn presign(&self, request: &PresignRequest) -> Result<PresignedUrl, BlobError> {
+        check_presign(request)?;
+        let start = self
+            .client
+            .config()
+            .time_source()
+            .map_or_else(SystemTime::now, |clock| clock.now());
+        let config = PresigningConfig::builder()
+            .start_time(start)
+            .expires_in(request.expires_in)
+            .build()
+            .map_err(BlobError::backend)?;
+        let presigned = match request.method {
+            PresignedMethod::Put => self.presign_put(request, config).await?,
+            PresignedMethod::Get => self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(&request.key)
+                .presigned(config)
+                .await
+                .map_err(BlobError::backend)?,
+        };
+        Ok(PresignedUrl {
+            url: presigned.uri().to_owned(),
+            method: request.method.as_str(),
+            headers: presigned
+                .headers()
+                .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+                .collect(),
+            expires_at: OffsetDateTime::from(start) + request.expires_in,
+        })
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket))]

@@ -107,7 +107,10 @@ mod tests {
                 "teams:read",
                 "vaults:read",
                 "pii:use",
-                "keys:use"
+                "keys:use",
+                "datasets:read",
+                "records:read",
+                "records:write"
             ]
         );
         let narrow = Client::requested_scopes(Some(&["vaults:read"][..])).unwrap();

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::Faulty;
-use crate::blobs::{Blob, BlobError, BlobInfo, BlobPage, Blobs};
+use crate::blobs::{Blob, BlobError, BlobInfo, BlobPage, Blobs, PresignRequest, PresignedUrl};
 
 #[async_trait]
 impl Blobs for Faulty<Arc<dyn Blobs>> {
@@ -40,5 +40,10 @@ impl Blobs for Faulty<Arc<dyn Blobs>> {
     async fn ping(&self) -> Result<(), BlobError> {
         self.before().await.map_err(BlobError::backend)?;
         self.inner.ping().await
+    }
+
+    async fn presign(&self, request: &PresignRequest) -> Result<PresignedUrl, BlobError> {
+        self.before().await.map_err(BlobError::backend)?;
+        self.inner.presign(request).await
     }
 }

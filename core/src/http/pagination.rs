@@ -36,24 +36,47 @@ impl<S: Send + Sync> FromRequestParts<S> for Pagination {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = RawPagination::from_request_parts(parts, state).await?;
+        let cursor = raw
+            .cursor
+            .map(|raw| Cursor::decode(&raw))
+            .transpose()
+            .map_err(|_| invalid("cursor", "is not a cursor this API returned"))?;
+        Ok(Self {
+            limit: raw.limit,
+            cursor,
+        })
+    }
+}
+
+/// `?limit=&cursor=` with the cursor left as the client sent it, for lists whose service binds
+/// its cursors to what they page (a dataset's records, a search).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPagination {
+    pub limit: usize,
+    /// Absent or empty: the first page.
+    pub cursor: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RawPagination {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Query(params) = Query::<PageParams>::from_request_parts(parts, state)
             .await
             .map_err(|_| invalid("query", "malformed query string"))?;
         let limit = match params.limit.as_deref() {
-            None => Self::DEFAULT_LIMIT,
+            None => Pagination::DEFAULT_LIMIT,
             Some(raw) => raw
                 .parse::<usize>()
                 .ok()
-                .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
+                .filter(|n| (1..=Pagination::MAX_LIMIT).contains(n))
                 .ok_or_else(|| invalid("limit", "must be a whole number from 1 to 1000"))?,
         };
-        let cursor = params
-            .cursor
-            .filter(|raw| !raw.is_empty())
-            .map(|raw| Cursor::decode(&raw))
-            .transpose()
-            .map_err(|_| invalid("cursor", "is not a cursor this API returned"))?;
-        Ok(Self { limit, cursor })
+        Ok(Self {
+            limit,
+            cursor: params.cursor.filter(|raw| !raw.is_empty()),
+        })
     }
 }
 

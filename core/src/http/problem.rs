@@ -34,7 +34,7 @@ pub struct Problem {
 }
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     /// Where in the request: a JSON path such as `records[2].email`, or a parameter name.
     pub field: String,
@@ -171,8 +171,18 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
-        if let Self::RateLimited { retry_after } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        match self {
+            Self::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            // A dependency's outage or throttling passes: tell clients when to try again.
+            Self::Unavailable { .. } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(RETRY_UNAVAILABLE_SECONDS),
+                );
+            }
+            _ => {}
         }
         response
     }
@@ -186,13 +196,15 @@ impl From<crate::store::StoreError> for ApiError {
 
 impl ApiError {
     /// A store error as the API answers it: a cursor the store cannot use (one from another
-    /// list, or crafted) is the client's mistake, 422 on `cursor`; the rest is ours, 500.
+    /// list, or crafted) is the client's mistake, 422 on `cursor`; a throttle, a lost race or an
+    /// outage may pass, a retryable 503; the rest is ours, 500.
     pub fn from_store(err: crate::store::StoreError) -> Self {
         match err {
             crate::store::StoreError::InvalidCursor => Self::Validation(vec![FieldError::new(
                 "cursor",
                 "is not a cursor of this list",
             )]),
+            other if other.is_retryable() => Self::unavailable("table", &other),
             other => Self::internal(other),
         }
     }
@@ -200,12 +212,34 @@ impl ApiError {
 
 impl From<crate::blobs::BlobError> for ApiError {
     fn from(err: crate::blobs::BlobError) -> Self {
-        Self::internal(err)
+        match err {
+            crate::blobs::BlobError::Backend(_) => Self::unavailable("blobs", &err),
+            other => Self::internal(other),
+        }
     }
 }
 
 impl From<crate::keys::KeyError> for ApiError {
     fn from(err: crate::keys::KeyError) -> Self {
-        Self::internal(err)
+        match err {
+            crate::keys::KeyError::Throttled | crate::keys::KeyError::Backend(_) => {
+                Self::unavailable("keys", &err)
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// What a 503 tells clients to wait before retrying, in seconds.
+pub const RETRY_UNAVAILABLE_SECONDS: u64 = 1;
+
+impl ApiError {
+    /// A dependency failed in a way that may pass (throttling, an outage, a lost race): a
+    /// retryable 503 naming which, the cause logged, never answered.
+    pub fn unavailable(dependency: &'static str, cause: &(dyn StdError + 'static)) -> Self {
+        tracing::warn!(dependency, error = %cause_chain(cause), "dependency unavailable");
+        Self::Unavailable {
+            failed: vec![dependency],
+        }
     }
 }

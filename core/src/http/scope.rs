@@ -4,7 +4,8 @@
 
 use super::{ApiError, Caller};
 use crate::access::{Access, Permission, Scoped};
-use crate::ids::{NamedKeyId, OrgId, VaultId};
+use crate::datasets::{Dataset, DatasetsService};
+use crate::ids::{DatasetId, NamedKeyId, OrgId, VaultId};
 use crate::named_keys::{NamedKey, NamedKeysService};
 
 /// Asks the gate whether `caller` may act with `need` in the org `raw_org` names.
@@ -48,6 +49,21 @@ pub async fn scope_key(
     let key = keys.locate(&id).await?;
     let at = scope(keys.access(), caller, key.org_id.as_str(), need).await?;
     Ok((at, key))
+}
+
+/// The gate for a route on one dataset, which names no org: the dataset's org is read first,
+/// then [`scope`] for it. A dataset that does not exist and one of an org the caller is not in
+/// are alike (404). The service checks the dataset against the `Scoped` value again.
+pub async fn scope_dataset(
+    datasets: &DatasetsService,
+    caller: &Caller,
+    raw_dataset: &str,
+    need: Permission,
+) -> Result<(Scoped, Dataset), ApiError> {
+    let id = path_id(raw_dataset, DatasetId::parse)?;
+    let dataset = datasets.locate(&id).await?;
+    let at = scope(datasets.access(), caller, dataset.org_id.as_str(), need).await?;
+    Ok((at, dataset))
 }
 
 /// Reads an id from the path with its type's `parse`: a malformed one is 404.

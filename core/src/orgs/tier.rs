@@ -58,6 +58,17 @@ impl Tier {
     }
 }
 
+impl Tier {
+    /// Live datasets an org of this tier may hold (a soft-deleted one frees its place).
+    pub fn dataset_limit(self) -> Option<i64> {
+        match self {
+            Self::Free => Some(10),
+            Self::Pro => Some(1000),
+            Self::Enterprise => None,
+        }
+    }
+}
+
 impl FromStr for Tier {
     type Err = InvalidTier;
 

@@ -9,8 +9,8 @@
 //! form. Ids are typed, so they cannot hold the `#` that separates a key's parts.
 
 use crate::ids::{
-    CertificateId, ClientId, InvitationId, NamedKeyId, OrgId, RefreshFamilyId, TeamId, UserId,
-    VaultId,
+    CertificateId, ClientId, DatasetId, InvitationId, JobId, NamedKeyId, OrgId, RecordId,
+    RefreshFamilyId, TeamId, UserId, VaultId,
 };
 
 use super::Key;
@@ -300,6 +300,55 @@ pub const LAYOUT: &[ItemKind] = &[
         sk: "JTI",
         gsi1: None,
         what: "a client assertion's jti, claimed by a conditional put so that it is never accepted twice (expires after the assertion)",
+    },
+    ItemKind {
+        name: "dataset",
+        pk: "DATASET#<dst>",
+        sk: "DATASET",
+        gsi1: Some(("ORG#<org>", "DATASET#<dst>")),
+        what: "a dataset: org, name, description, JSON Schema, field policies and views (with each searchable field's blind-index length), PII rule, newest key version with its wrapped data key, running job, soft-delete time; the index lists an org's datasets",
+    },
+    ItemKind {
+        name: "dataset key version",
+        pk: "DATASET#<dst>",
+        sk: "KEYV#<version, 10 digits>",
+        gsi1: None,
+        what: "one version's data key, wrapped by the key ring under a context naming org, dataset and version",
+    },
+    ItemKind {
+        name: "dataset name",
+        pk: "ORG#<org>",
+        sk: "DATASETNAME#<digest(lower(name))>",
+        gsi1: None,
+        what: "the uniqueness rule of dataset names in an org",
+    },
+    ItemKind {
+        name: "dataset job",
+        pk: "DATASET#<dst>",
+        sk: "JOB#<job>",
+        gsi1: Some(("JOBS#RUNNING", "JOB#<job>")),
+        what: "a re-encryption job: target version, phase, counts, where it stopped; in the index while it runs, so workers find it with one query",
+    },
+    ItemKind {
+        name: "record",
+        pk: "RECORD#<rec>",
+        sk: "RECORD",
+        gsi1: Some(("DATASET#<dst>#RECORDS", "REC#<rec>")),
+        what: "a record: plain fields in clear, sensitive fields as envelope v2 ciphertexts bound to (dataset, record, field, version), its key version, its payload's blob; the index lists a dataset's records in id order",
+    },
+    ItemKind {
+        name: "record index entry",
+        pk: "RECORD#<rec>",
+        sk: "BIDX#<field>",
+        gsi1: Some(("BIDX#<dst>#<field>#v<version>#<index>", "REC#<rec>")),
+        what: "a searchable field's blind index (HMAC-SHA256 under the field's index key, truncated for tokenize fields), with the field's ciphertext or value so a search compares candidates without reading their records",
+    },
+    ItemKind {
+        name: "idempotency key",
+        pk: "IDEMPOTENCY#<dst>#<digest(actor, key)>",
+        sk: "IDEMPOTENCY",
+        gsi1: None,
+        what: "a record write's idempotency key: the body's digest, the ids it reserved, its reply once done (expires)",
     },
 ];
 
@@ -780,6 +829,121 @@ pub fn named_key_name(org: &OrgId, name_digest: &str) -> Key {
     Key::new(org_partition(org), format!("KEYNAME#{name_digest}"))
 }
 
+// ---------------------------------------------------------------------------------------------
+// The data vault
+// ---------------------------------------------------------------------------------------------
+
+pub fn dataset_partition(dataset: &DatasetId) -> String {
+    format!("DATASET#{dataset}")
+}
+
+/// The dataset's item; its key versions and jobs share its partition.
+pub fn dataset(dataset: &DatasetId) -> Key {
+    Key::new(dataset_partition(dataset), "DATASET")
+}
+
+/// The index key that lists `dataset` among its org's datasets.
+pub fn dataset_in_org_index(org: &OrgId, dataset: &DatasetId) -> Key {
+    Key::new(
+        org_partition(org),
+        format!("{ORG_DATASETS_PREFIX}{dataset}"),
+    )
+}
+
+pub const ORG_DATASETS_PREFIX: &str = "DATASET#";
+
+/// One version of a dataset's data key; zero-padded so versions sort in order.
+pub fn dataset_key_version(dataset: &DatasetId, version: u32) -> Key {
+    Key::new(dataset_partition(dataset), format!("KEYV#{version:010}"))
+}
+
+pub fn dataset_name(org: &OrgId, name_digest: &str) -> Key {
+    Key::new(org_partition(org), format!("DATASETNAME#{name_digest}"))
+}
+
+pub fn dataset_job(dataset: &DatasetId, job: &JobId) -> Key {
+    Key::new(dataset_partition(dataset), format!("JOB#{job}"))
+}
+
+/// The index partition of running jobs.
+pub const RUNNING_JOBS: &str = "JOBS#RUNNING";
+
+/// Where a running job appears in the index.
+pub fn running_job_index(job: &JobId) -> Key {
+    Key::new(RUNNING_JOBS, format!("JOB#{job}"))
+}
+
+pub fn record_partition(record: &RecordId) -> String {
+    format!("RECORD#{record}")
+}
+
+/// A record's item; its index entries share its partition.
+pub fn record(record: &RecordId) -> Key {
+    Key::new(record_partition(record), "RECORD")
+}
+
+/// The index partition listing a dataset's records.
+pub fn dataset_records_partition(dataset: &DatasetId) -> String {
+    format!("DATASET#{dataset}#RECORDS")
+}
+
+/// Where a record appears in its dataset's listing (id order).
+pub fn record_in_dataset_index(dataset: &DatasetId, record: &RecordId) -> Key {
+    Key::new(dataset_records_partition(dataset), format!("REC#{record}"))
+}
+
+/// A record's blind-index entry for one field.
+pub fn record_index_entry(record: &RecordId, field: &str) -> Key {
+    Key::new(
+        record_partition(record),
+        format!("{RECORD_INDEX_PREFIX}{field}"),
+    )
+}
+
+pub const RECORD_INDEX_PREFIX: &str = "BIDX#";
+
+/// The index partition of one blind-index value of a field under a key version: a search
+/// queries it.
+pub fn blind_index_partition(
+    dataset: &DatasetId,
+    field: &str,
+    version: u32,
+    index: &str,
+) -> String {
+    format!("BIDX#{dataset}#{field}#v{version}#{index}")
+}
+
+/// Where a record's index entry appears in the index.
+pub fn blind_index_entry(
+    dataset: &DatasetId,
+    field: &str,
+    version: u32,
+    index: &str,
+    record: &RecordId,
+) -> Key {
+    Key::new(
+        blind_index_partition(dataset, field, version, index),
+        format!("REC#{record}"),
+    )
+}
+
+/// A record write's idempotency key (`digest` names the caller and their key).
+pub fn idempotency_key(dataset: &DatasetId, digest: &str) -> Key {
+    Key::new(format!("IDEMPOTENCY#{dataset}#{digest}"), "IDEMPOTENCY")
+}
+
+/// Blob keys of a dataset's payloads (the blob store's, not the table's): one folder per
+/// dataset so its purge lists them.
+pub fn dataset_blob_prefix(dataset: &DatasetId) -> String {
+    format!("datasets/{dataset}/")
+}
+
+/// A payload's blob: a fresh name per upload, so a new payload never overwrites the one the
+/// record points to until the record moves.
+pub fn payload_blob(dataset: &DatasetId, record: &RecordId, upload: &str) -> String {
+    format!("datasets/{dataset}/{record}/{upload}")
+}
+
 /// The layout as a Markdown table (what `docs/keys.md` holds).
 pub fn layout_markdown() -> String {
     let mut out = String::from(
@@ -882,6 +1046,9 @@ mod tests {
         let certificate = CertificateId::generate(now).unwrap();
         let family = RefreshFamilyId::generate(now).unwrap();
         let named = NamedKeyId::generate(now).unwrap();
+        let dataset_id = DatasetId::generate(now).unwrap();
+        let record_id = RecordId::generate(now).unwrap();
+        let job = JobId::generate(now).unwrap();
         assert_eq!(
             named_key_version_number(&named_key_version(&named, 4_000_000_000)),
             Some(4_000_000_000)
@@ -957,6 +1124,16 @@ mod tests {
             ("named key", named_key(&named)),
             ("named key version", named_key_version(&named, 7)),
             ("named key name", named_key_name(&org_id, digest)),
+            ("dataset", dataset(&dataset_id)),
+            ("dataset key version", dataset_key_version(&dataset_id, 2)),
+            ("dataset name", dataset_name(&org_id, digest)),
+            ("dataset job", dataset_job(&dataset_id, &job)),
+            ("record", record(&record_id)),
+            (
+                "record index entry",
+                record_index_entry(&record_id, "email"),
+            ),
+            ("idempotency key", idempotency_key(&dataset_id, digest)),
         ];
         let distinct: BTreeSet<&Key> = keys.iter().map(|(_, k)| k).collect();
         assert_eq!(distinct.len(), keys.len());

@@ -1,5 +1,5 @@
 //! The `cleanup` function: run by an EventBridge schedule, it rotates the token-signing key when
-//! due and purges what has expired.
+//! due, advances datasets' re-encryption jobs, and purges what has expired.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -21,8 +21,13 @@ pub async fn handle(
     let deadline = instant_of(event.context.deadline);
     tracing::info!(source = %event.payload.source, "cleanup started");
     let signing_key_added = cleanup::rotate_signing_key(ports, &settings.tokens).await;
+    // Re-encryption gets a third of the time; the purges and the sweep the rest.
+    let third = deadline.saturating_duration_since(Instant::now()) / 3;
+    let jobs = cleanup::advance_reencryption(ports, &settings.datasets, third).await;
     let mut report = cleanup::run(ports, deadline, MARGIN).await?;
     report.signing_key_added = signing_key_added;
+    report.reencryption_jobs_finished = jobs.finished;
+    report.records_resealed = jobs.resealed;
     Ok(report)
 }
 

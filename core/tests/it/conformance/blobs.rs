@@ -1,4 +1,8 @@
-use coffer_core::blobs::{Blob, BlobError, Metadata};
+use std::time::Duration;
+
+use coffer_core::blobs::{
+    Blob, BlobError, Metadata, PresignRequest, PresignedMethod, PresignedUrl,
+};
 
 use crate::fixtures::Backends;
 
@@ -9,6 +13,9 @@ super::conformance!(blobs:
     list_pages_through_a_prefix_in_key_order,
     unsafe_keys_and_metadata_are_refused,
     five_mebibyte_payloads_round_trip,
+    a_presigned_put_then_get_round_trips_over_http_with_the_context_kept,
+    a_presigned_get_of_a_missing_object_is_not_found,
+    presign_requests_neither_backend_can_sign_are_refused,
 );
 
 fn key(b: &Backends, name: &str) -> String {
@@ -127,4 +134,115 @@ async fn five_mebibyte_payloads_round_trip(b: Backends) {
     b.blobs.put(&k, blob(&bytes)).await.unwrap();
     assert_eq!(b.blobs.get(&k).await.unwrap().bytes, bytes);
     assert_eq!(b.blobs.head(&k).await.unwrap().size, bytes.len() as u64);
+}
+
+fn context(b: &Backends) -> Metadata {
+    [
+        ("dataset".to_owned(), format!("dst_{}", b.ns)),
+        ("record".to_owned(), "rec_01".to_owned()),
+    ]
+    .into()
+}
+
+fn presign_request(b: &Backends, method: PresignedMethod, k: &str) -> PresignRequest {
+    PresignRequest {
+        method,
+        key: k.to_owned(),
+        expires_in: Duration::from_secs(300),
+        encryption_context: context(b),
+        content_type: (method == PresignedMethod::Put).then(|| "application/pdf".to_owned()),
+    }
+}
+
+/// Sends `body` to a presigned URL as its user would: the method and exactly the headers given.
+async fn send(url: &PresignedUrl, body: Vec<u8>) -> reqwest::Response {
+    let method = reqwest::Method::from_bytes(url.method.as_bytes()).unwrap();
+    let mut request = reqwest::Client::new().request(method, &url.url);
+    for (name, value) in &url.headers {
+        request = request.header(name, value);
+    }
+    request.body(body).send().await.unwrap()
+}
+
+async fn a_presigned_put_then_get_round_trips_over_http_with_the_context_kept(b: Backends) {
+    let k = key(&b, "ds/rec/payload");
+    // Several mebibytes: the local server streams them in many chunks.
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 17u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let before = time::OffsetDateTime::now_utc();
+    let upload = b
+        .blobs
+        .presign(&presign_request(&b, PresignedMethod::Put, &k))
+        .await
+        .unwrap();
+    assert_eq!(upload.method, "PUT");
+    assert_eq!(upload.headers["content-type"], "application/pdf");
+    let lifetime = upload.expires_at - before;
+    assert!(
+        (time::Duration::seconds(295)..=time::Duration::seconds(305)).contains(&lifetime),
+        "expires in about 300 s: {lifetime}"
+    );
+    let put = send(&upload, bytes.clone()).await;
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+
+    let info = b.blobs.head(&k).await.unwrap();
+    assert_eq!(info.size, bytes.len() as u64);
+    assert_eq!(info.content_type, "application/pdf");
+    assert_eq!(info.metadata, context(&b), "the object keeps its context");
+
+    let download = b
+        .blobs
+        .presign(&presign_request(&b, PresignedMethod::Get, &k))
+        .await
+        .unwrap();
+    assert_eq!(download.method, "GET");
+    let got = send(&download, Vec::new()).await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
+}
+
+async fn a_presigned_get_of_a_missing_object_is_not_found(b: Backends) {
+    let k = key(&b, "never-uploaded");
+    let download = b
+        .blobs
+        .presign(&presign_request(&b, PresignedMethod::Get, &k))
+        .await
+        .unwrap();
+    assert_eq!(send(&download, Vec::new()).await.status(), 404);
+}
+
+async fn presign_requests_neither_backend_can_sign_are_refused(b: Backends) {
+    let k = key(&b, "x");
+    let mut bad_key = presign_request(&b, PresignedMethod::Put, "../escape");
+    assert!(matches!(
+        b.blobs.presign(&bad_key).await,
+        Err(BlobError::InvalidKey(_))
+    ));
+    bad_key.key = k.clone();
+    bad_key
+        .encryption_context
+        .insert("Not A Word".into(), "v".into());
+    assert!(matches!(
+        b.blobs.presign(&bad_key).await,
+        Err(BlobError::InvalidMetadata)
+    ));
+    for expires_in in [Duration::ZERO, Duration::from_secs(8 * 24 * 3600)] {
+        let mut request = presign_request(&b, PresignedMethod::Put, &k);
+        request.expires_in = expires_in;
+        assert!(
+            matches!(
+                b.blobs.presign(&request).await,
+                Err(BlobError::InvalidPresign(_))
+            ),
+            "{expires_in:?}"
+        );
+    }
+    let mut typed_get = presign_request(&b, PresignedMethod::Get, &k);
+    typed_get.content_type = Some("text/plain".into());
+    assert!(matches!(
+        b.blobs.presign(&typed_get).await,
+        Err(BlobError::InvalidPresign(_))
+    ));
 }

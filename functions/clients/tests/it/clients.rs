@@ -52,7 +52,10 @@ async fn a_client_without_scopes_gets_a_members_permissions_and_no_more() {
             "teams:read",
             "vaults:read",
             "pii:use",
-            "keys:use"
+            "keys:use",
+            "datasets:read",
+            "records:read",
+            "records:write"
         ])
     );
     for (body, field) in [
