@@ -81,8 +81,6 @@ pub enum PiiServiceError {
     /// An org has no key of this version (internal: absent versions open no token).
     #[error("no PII key of version {0}")]
     NoKeyVersion(u32),
-    #[error("dataset {0} does not exist")]
-    NoSuchDataset(String),
     #[error("give exactly one of {0}")]
     OneOf(&'static str),
     #[error("the scan was interrupted")]
@@ -114,7 +112,6 @@ impl From<PiiServiceError> for ApiError {
                 ApiError::Validation(vec![FieldError::new("org_id", err.to_string())])
             }
             PiiServiceError::Access(access) => access.into(),
-            PiiServiceError::NoSuchDataset(_) => ApiError::NotFound,
             PiiServiceError::OneOf(fields) => {
                 ApiError::Validation(vec![FieldError::new(fields, "give exactly one of these")])
             }
@@ -268,19 +265,13 @@ impl PiiService {
         result
     }
 
-    /// Validates records against a JSON Schema (or, once datasets exist, a dataset's schema).
+    /// Validates records against a JSON Schema (a dataset's records: `DatasetsService::
+    /// validate_records`).
     pub async fn validate(
         &self,
-        schema: Option<Value>,
-        dataset_id: Option<String>,
+        schema: Value,
         records: Vec<Value>,
     ) -> Result<ValidationReport, PiiServiceError> {
-        let schema = match (schema, dataset_id) {
-            (Some(schema), None) => schema,
-            // No dataset exists before the data-vault issue, so any id is unknown.
-            (None, Some(id)) => return Err(PiiServiceError::NoSuchDataset(id)),
-            _ => return Err(PiiServiceError::OneOf("schema, dataset_id")),
-        };
         let size = records.len().saturating_mul(64);
         run_engine(size, move || {
             SchemaValidator::compile(&schema)?.validate_many(&records)

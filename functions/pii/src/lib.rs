@@ -6,6 +6,7 @@ mod anonymize;
 mod detect;
 mod validate;
 
+use coffer_core::datasets::DatasetsService;
 use coffer_core::http::{FunctionGroup, RouteGroup};
 use coffer_core::pii::PiiService;
 use utoipa_axum::routes;
@@ -21,4 +22,6 @@ pub fn group() -> FunctionGroup {
             .routes(routes!(validate::validate)),
     )
     .with_service::<PiiService>()
+    // `POST /v1/validate` with a `dataset_id` checks records as a write to that dataset would.
+    .with_service::<DatasetsService>()
 }

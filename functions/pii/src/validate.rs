@@ -1,5 +1,7 @@
 use axum::Json;
-use coffer_core::http::{ApiError, BoundedJson, Problem, Service};
+use coffer_core::access::Permission;
+use coffer_core::datasets::DatasetsService;
+use coffer_core::http::{ApiError, BoundedJson, Caller, FieldError, Problem, Service, scope_dataset};
 use coffer_core::pii::PiiService;
 use coffer_core::pii::engine::ValidationReport;
 use serde::Deserialize;
@@ -12,25 +14,41 @@ pub struct ValidateRequest {
     /// A JSON Schema (draft 2020-12 unless `$schema` says otherwise).
     #[schema(value_type = Option<Object>)]
     schema: Option<Value>,
-    /// A dataset whose schema to use instead (datasets arrive with the data vault).
+    /// A dataset (`dst_...`) to check the records against instead: its schema and the fields it
+    /// knows, as a write would (any member of its org: `datasets:read`).
     dataset_id: Option<String>,
     #[schema(value_type = Vec<Object>)]
     records: Vec<Value>,
 }
 
-/// Validates records against a JSON Schema; every error with its path.
+/// Validates records against a JSON Schema, or against a dataset as a write to it would; every
+/// error with its path.
 #[utoipa::path(post, path = "/v1/validate", tag = "pii", request_body = ValidateRequest,
     responses(
         (status = 200, description = "Per-record validity and errors", body = ValidationReport),
-        (status = 404, description = "No such dataset", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A `dataset_id` without credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset (or not the caller's)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid schema, or neither/both of schema and dataset_id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn validate(
     Service(pii): Service<PiiService>,
+    Service(datasets): Service<DatasetsService>,
+    caller: Result<Caller, ApiError>,
     BoundedJson(request): BoundedJson<ValidateRequest>,
 ) -> Result<Json<ValidationReport>, ApiError> {
-    let report = pii
-        .validate(request.schema, request.dataset_id, request.records)
-        .await?;
+    let report = match (request.schema, request.dataset_id) {
+        (Some(schema), None) => pii.validate(schema, request.records).await?,
+        (None, Some(id)) => {
+            let (at, dataset) =
+                scope_dataset(&datasets, &caller?, &id, Permission::DatasetsRead).await?;
+            datasets.validate_records(&at, dataset, &request.records)?
+        }
+        _ => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "schema, dataset_id",
+                "give exactly one of these",
+            )]));
+        }
+    };
     Ok(Json(report))
 }

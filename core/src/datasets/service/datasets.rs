@@ -25,6 +25,9 @@ pub const MAX_DESCRIPTION: usize = 1000;
 pub const MAX_SCHEMA_BYTES: usize = 64 * 1024;
 /// Most fields with a policy.
 pub const MAX_FIELDS: usize = 200;
+/// Most searchable fields: a record's index entries are written in its transaction (at most
+/// 100 operations with the record and its audit event).
+pub const MAX_SEARCHABLE_FIELDS: usize = 20;
 /// Records a dataset expects unless told (sets the tokenize indexes' length).
 pub const DEFAULT_EXPECTED_RECORDS: u64 = 1_000_000;
 /// Most records a dataset may say it expects.
@@ -324,6 +327,12 @@ fn field_specs(
             }
             Err(message) => errors.push(FieldError::new(path, message)),
         }
+    }
+    if specs.values().filter(|s| s.searchable).count() > MAX_SEARCHABLE_FIELDS {
+        errors.push(FieldError::new(
+            "fields",
+            format!("at most {MAX_SEARCHABLE_FIELDS} searchable fields"),
+        ));
     }
     for name in existing.keys().filter(|n| !requested.contains_key(*n)) {
         errors.push(FieldError::new(

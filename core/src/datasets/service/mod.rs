@@ -8,6 +8,7 @@ mod jobs;
 mod payload;
 mod read;
 mod search;
+mod validate;
 mod write;
 
 use std::collections::HashMap;

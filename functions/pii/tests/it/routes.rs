@@ -151,7 +151,7 @@ async fn validate_reports_every_error_with_its_path() {
 }
 
 #[tokio::test]
-async fn validate_refuses_a_bad_schema_and_an_unknown_dataset() {
+async fn validate_refuses_a_bad_schema_and_a_dataset_without_credentials() {
     let app = spawn_app();
     let (status, _) = call(
         &app,
@@ -168,7 +168,7 @@ async fn validate_refuses_a_bad_schema_and_an_unknown_dataset() {
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = call(&app, "/v1/validate", json!({"records": [{}]}), None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
