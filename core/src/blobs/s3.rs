@@ -70,6 +70,9 @@ impl S3Blobs {
             .server_side_encryption(ServerSideEncryption::AwsKms)
             .ssekms_key_id(&self.kms_key_id)
             .set_ssekms_encryption_context(Some(encoded_context).filter(|_| !context.is_empty()))
+            // A bucket key would make KMS see only the bucket's ARN as the context: off, so
+            // KMS (and the key policy's conditions, and CloudTrail) see dataset and record.
+            .bucket_key_enabled(false)
             .set_metadata(Some(metadata).filter(|m| !m.is_empty()))
             .set_content_type(request.content_type.clone())
             .presigned(config)
