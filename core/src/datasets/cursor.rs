@@ -19,8 +19,9 @@ pub struct DatasetCursor {
     /// A search's key version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     v: Option<u32>,
-    /// The store's cursor.
-    c: String,
+    /// The store's cursor; absent: the start of version `v`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<String>,
 }
 
 impl DatasetCursor {
@@ -29,7 +30,18 @@ impl DatasetCursor {
             d: dataset.to_string(),
             l: list.to_owned(),
             v: version,
-            c: inner.encode(),
+            c: Some(inner.encode()),
+        }
+    }
+
+    /// A cursor at the start of `version` (a search that ran out of room where one version's
+    /// index ended).
+    pub fn at_version(dataset: &DatasetId, list: &str, version: u32) -> Self {
+        Self {
+            d: dataset.to_string(),
+            l: list.to_owned(),
+            v: Some(version),
+            c: None,
         }
     }
 
@@ -37,12 +49,13 @@ impl DatasetCursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
-    /// Reads a client's cursor for `list` of `dataset`: the version it was at and where.
+    /// Reads a client's cursor for `list` of `dataset`: the version it was at and where (`None`:
+    /// that version's start).
     pub fn decode(
         raw: &str,
         dataset: &DatasetId,
         list: &str,
-    ) -> Result<(Option<u32>, Cursor), DatasetError> {
+    ) -> Result<(Option<u32>, Option<Cursor>), DatasetError> {
         let refused = || DatasetError::invalid("cursor", "is not a cursor of this list");
         if raw.len() > 16 * 1024 {
             return Err(refused());
@@ -52,7 +65,14 @@ impl DatasetCursor {
         if cursor.d != dataset.as_str() || cursor.l != list {
             return Err(refused());
         }
-        Ok((cursor.v, Cursor::decode(&cursor.c).map_err(|_| refused())?))
+        let inner = cursor
+            .c
+            .map(|c| Cursor::decode(&c).map_err(|_| refused()))
+            .transpose()?;
+        if inner.is_none() && cursor.v.is_none() {
+            return Err(refused());
+        }
+        Ok((cursor.v, inner))
     }
 }
 
@@ -73,7 +93,12 @@ mod tests {
         let raw = DatasetCursor::new(&a, "records", None, &inner).encode();
         assert_eq!(
             DatasetCursor::decode(&raw, &a, "records").unwrap(),
-            (None, inner)
+            (None, Some(inner))
+        );
+        let start = DatasetCursor::at_version(&a, "search:f", 2).encode();
+        assert_eq!(
+            DatasetCursor::decode(&start, &a, "search:f").unwrap(),
+            (Some(2), None)
         );
         assert!(DatasetCursor::decode(&raw, &b, "records").is_err());
         assert!(DatasetCursor::decode(&raw, &a, "search:email").is_err());

@@ -27,7 +27,7 @@ impl<'a> DataKeys<'a> {
         }
     }
 
-    /// The data key of `version`; a version the dataset never made is a corrupt record.
+    /// The data key of `version`; a version the dataset never made is a corrupt record (500).
     pub async fn get(&mut self, version: u32) -> Result<DataKey, DatasetError> {
         if let Some(known) = self.unwrapped.get(&version) {
             return Ok(known.clone());
@@ -40,7 +40,8 @@ impl<'a> DataKeys<'a> {
                 .table
                 .get(&schema::dataset_key_version(&self.dataset.id, version))
                 .await?
-                .ok_or(DatasetError::NotFound("key version"))?;
+                // A record names a version its dataset never made: the record is corrupt.
+                .ok_or(crate::store::BadAttribute("key_version"))?;
             DatasetKeyVersion::from_item(&self.dataset.id, &item)?.wrapped
         };
         let key = self

@@ -85,7 +85,8 @@ impl DatasetsService {
         Err(DatasetError::IdempotencyInProgress)
     }
 
-    /// Stores the reply a retry will get.
+    /// Stores the reply a retry will get. A claim a retry took over meanwhile (this attempt
+    /// outlived its lease) is the retry's to settle: it wrote the same records.
     pub(super) async fn settle(
         &self,
         mut claim: IdempotencyClaim,
@@ -94,10 +95,22 @@ impl DatasetsService {
         let before = claim.revision;
         claim.reply = Some(reply);
         claim.revision += 1;
-        self.table
+        self.put_claim(claim, before).await
+    }
+
+    async fn put_claim(&self, claim: IdempotencyClaim, before: u64) -> Result<(), DatasetError> {
+        match self
+            .table
             .put(claim.to_item(), Condition::VersionEquals(before))
-            .await?;
-        Ok(())
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed) => {
+                tracing::info!("idempotency claim taken over by a retry; it settles the reply");
+                Ok(())
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Gives the claim up (the attempt failed in a way a retry may fix): the next attempt
@@ -106,9 +119,6 @@ impl DatasetsService {
         let before = claim.revision;
         claim.lease_until = self.clock.now();
         claim.revision += 1;
-        self.table
-            .put(claim.to_item(), Condition::VersionEquals(before))
-            .await?;
-        Ok(())
+        self.put_claim(claim, before).await
     }
 }

@@ -15,13 +15,13 @@ use super::DatasetsService;
 use super::data_keys::DataKeys;
 use crate::access::Scoped;
 use crate::audit::{AuditEvent, Change, Outcome, RequestOrigin, retrying};
-use crate::blobs::Blob;
+use crate::blobs::{Blob, BlobError};
 use crate::datasets::seal::{Sealer, open_field, open_payload};
 use crate::datasets::version::{DatasetKeyVersion, data_key_context};
 use crate::datasets::{
     Comparand, Dataset, DatasetError, Indexer, JobState, PayloadRef, ReencryptionJob, StoredRecord,
 };
-use crate::ids::{DatasetId, JobId, ulid_at};
+use crate::ids::{DatasetId, JobId, OrgId, RecordId, ulid_at};
 use crate::store::{Condition, Query, StoreError, TxOp, schema};
 
 /// Records counted per page of the counting pass.
@@ -177,7 +177,12 @@ impl DatasetsService {
             if job.state == JobState::Running {
                 for item in &page.items {
                     let record = StoredRecord::from_item(item)?;
-                    if self.reseal(&dataset, &mut keys, &job, record).await? {
+                    let resealer = Resealer {
+                        target: job.target_version,
+                        org: &job.org_id,
+                        actor: job.id.as_str(),
+                    };
+                    if self.reseal(&dataset, &mut keys, &resealer, record).await? {
                         resealed += 1;
                     }
                 }
@@ -246,7 +251,7 @@ impl DatasetsService {
             current.oldest_version = current.oldest_version.max(job.target_version);
             current.revision += 1;
             let event = self
-                .system_event(job, "datasets.job.finish")?
+                .system_event(&job.org_id, job.id.as_str(), "datasets.job.finish")?
                 .resource(&job.id);
             Change::new(event)
                 .put(done.to_item(), Condition::VersionEquals(job.revision))
@@ -263,16 +268,51 @@ impl DatasetsService {
         })
     }
 
-    /// Re-seals `record` under the job's target version if it is not already; says whether it
-    /// did. Retried when the record changes meanwhile.
+    /// A write sealed under `version` may have raced a rotation whose job passed its records
+    /// before the write committed: if the dataset has a newer version now, the write re-seals
+    /// what it wrote at once (the rotation committed before the job began, so this read sees it).
+    pub(super) async fn catch_up(
+        &self,
+        dataset: &DatasetId,
+        version: u32,
+        records: &[RecordId],
+        actor: &str,
+    ) -> Result<(), DatasetError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let current = self.read_dataset(dataset).await?;
+        if current.latest_version <= version {
+            return Ok(());
+        }
+        let mut keys = DataKeys::new(self, &current);
+        let resealer = Resealer {
+            target: current.latest_version,
+            org: &current.org_id,
+            actor,
+        };
+        for id in records {
+            match self.stored_record(&current, id).await {
+                Ok(record) => {
+                    self.reseal(&current, &mut keys, &resealer, record).await?;
+                }
+                Err(DatasetError::NotFound(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-seals `record` under the target version if it is not already; says whether it did.
+    /// Retried when the record changes meanwhile (another worker, a write, a payload).
     async fn reseal(
         &self,
         dataset: &Dataset,
         keys: &mut DataKeys<'_>,
-        job: &ReencryptionJob,
+        resealer: &Resealer<'_>,
         mut record: StoredRecord,
     ) -> Result<bool, DatasetError> {
-        let target = job.target_version;
+        let target = resealer.target;
         for _ in 0..3 {
             let payload_behind = record
                 .payload
@@ -310,11 +350,28 @@ impl DatasetsService {
                     Comparand::Plain(value.to_string())
                 }));
             }
-            let new_payload = match record.payload.as_ref().filter(|_| payload_behind) {
+            let moved = match record.payload.as_ref().filter(|_| payload_behind) {
                 Some(payload) => Some(
                     self.reseal_payload(dataset, keys, &record, payload, target)
-                        .await?,
+                        .await,
                 ),
+                None => None,
+            };
+            let new_payload = match moved {
+                Some(Ok(moved)) => Some(moved),
+                // Another worker re-sealed it and removed the old blob: start again from what
+                // the record says now.
+                Some(Err(DatasetError::Blobs(BlobError::NotFound))) => {
+                    match self.stored_record(dataset, &record.id).await {
+                        Ok(fresh) => {
+                            record = fresh;
+                            continue;
+                        }
+                        Err(DatasetError::NotFound(_)) => return Ok(false),
+                        Err(other) => return Err(other),
+                    }
+                }
+                Some(Err(other)) => return Err(other),
                 None => None,
             };
             let mut next = record.clone();
@@ -325,7 +382,7 @@ impl DatasetsService {
             }
             next.revision += 1;
             let event = self
-                .system_event(job, "records.reseal")?
+                .system_event(resealer.org, resealer.actor, "records.reseal")?
                 .resource(&record.id);
             let committed = Change::new(event)
                 .put_or(
@@ -412,17 +469,28 @@ impl DatasetsService {
         Ok(moved)
     }
 
-    /// An event the job writes in its dataset's org, the job as its actor.
+    /// An event written in `org` by `actor` outside a request: the job (its id as actor), or a
+    /// write catching up with a rotation (its caller).
     fn system_event(
         &self,
-        job: &ReencryptionJob,
+        org: &OrgId,
+        actor: &str,
         action: &'static str,
     ) -> Result<AuditEvent, DatasetError> {
         let mut event = self
             .audit
             .event(action, Outcome::Success, &RequestOrigin::default())?
-            .actor(&job.id);
-        event.org_id = Some(job.org_id.to_string());
+            .actor(actor);
+        event.org_id = Some(org.to_string());
         Ok(event)
     }
 }
+
+/// What a re-seal moves records to, and in whose name.
+struct Resealer<'a> {
+    target: u32,
+    org: &'a OrgId,
+    actor: &'a str,
+}
+
+impl DatasetsService {}

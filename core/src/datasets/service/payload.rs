@@ -255,6 +255,15 @@ impl DatasetsService {
         if let Some(before) = &record.payload {
             self.forget_blob(&before.blob).await;
         }
+        if !payload.presigned {
+            self.catch_up(
+                &record.dataset_id,
+                payload.key_version,
+                std::slice::from_ref(&record.id),
+                at.principal().actor_id(),
+            )
+            .await?;
+        }
         Ok(payload)
     }
 }

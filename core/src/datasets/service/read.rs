@@ -85,7 +85,7 @@ impl DatasetsService {
         let after = cursor
             .map(|raw| DatasetCursor::decode(raw, &dataset.id, RECORDS_LIST))
             .transpose()?
-            .map(|(_, inner)| inner);
+            .and_then(|(_, inner)| inner);
         let page = self
             .table
             .query(
@@ -250,14 +250,25 @@ pub(super) async fn open_record(
         data.insert(name, shown);
     }
     redacted_fields.sort();
+    // What the engine flagged in a field the view hides says something about that field.
+    let pii = record
+        .pii
+        .into_iter()
+        .filter(|flag| data.contains_key(top_level(&flag.field)))
+        .collect();
     Ok(RecordView {
         id: record.id,
         data,
         redacted_fields,
         key_version: record.key_version,
-        pii: record.pii,
+        pii,
         payload: record.payload,
         created_at: record.created_at,
         updated_at: record.updated_at,
     })
+}
+
+/// The top-level field of a path such as `address.lines[0]`.
+fn top_level(path: &str) -> &str {
+    path.split(['.', '[']).next().unwrap_or(path)
 }

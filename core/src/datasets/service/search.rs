@@ -97,7 +97,7 @@ impl DatasetsService {
         let (mut version, mut after) = match cursor {
             Some(raw) => {
                 let (version, inner) = DatasetCursor::decode(raw, &dataset.id, &list)?;
-                (version.unwrap_or(dataset.oldest_version), Some(inner))
+                (version.unwrap_or(dataset.oldest_version), inner)
             }
             None => (dataset.oldest_version, None),
         };
@@ -149,7 +149,14 @@ impl DatasetsService {
                     next_cursor = Some(stop_at(&dataset, &list, version, &inner));
                     break;
                 }
-                None => version += 1,
+                None => {
+                    version += 1;
+                    // Out of room exactly where a version's index ended: go on with the next.
+                    if budget == 0 && version <= dataset.latest_version {
+                        next_cursor =
+                            Some(DatasetCursor::at_version(&dataset.id, &list, version).encode());
+                    }
+                }
             }
         }
         let records = try_join_all(matches.iter().map(|id| self.stored_record(&dataset, id))).await;

@@ -129,6 +129,9 @@ impl DatasetsService {
             outcomes.push(outcome?);
         }
         outcomes.sort_by_key(|o| o.index);
+        let written: Vec<RecordId> = outcomes.iter().filter_map(|o| o.id.clone()).collect();
+        self.catch_up(&dataset.id, version, &written, &actor)
+            .await?;
         if let Some(claim) = claim {
             if outcomes.iter().any(|o| o.status == 503) {
                 self.release(claim).await?;
@@ -138,6 +141,8 @@ impl DatasetsService {
                 self.settle(claim, reply).await?;
             }
         }
+        // (A claim another attempt took over meanwhile is theirs to settle: this attempt's
+        // records are written all the same, and its reply says so.)
         Ok(WriteReply {
             outcomes,
             replayed: false,

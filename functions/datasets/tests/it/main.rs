@@ -2,7 +2,26 @@
 //! rule on the embedded backend, and the storage flows on the AWS backends (moto) too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod aws;
+mod events;
 mod flow;
+mod key_ring_calls;
+mod presigned;
+mod support;
+mod tamper;
+mod validate;
+
+// The rule tests (bad input, tenancy, views, audit, idempotency, search, rotation, PII, batches).
+mod audit;
+mod bad_input;
+mod batch;
+mod helpers;
+mod idempotency;
+mod pii;
+mod rotation;
+mod search;
+mod tenancy;
+mod views;
 
 use coffer_testkit::{Reply, TestApp, User};
 use serde_json::{Value, json};

@@ -30,8 +30,14 @@ async fn validate_checks_records_against_a_datasets_schema_and_fields_for_its_me
     assert_eq!(checked.body["valid"], false);
     assert_eq!(checked.body["records"][0]["valid"], true);
     let errors = checked.body["records"][1]["errors"].as_array().unwrap();
-    let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"age") && fields.contains(&"shoe_size"), "{fields:?}");
+    let fields: Vec<&str> = errors
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"age") && fields.contains(&"shoe_size"),
+        "{fields:?}"
+    );
     let outsider = app
         .post(
             "/v1/validate",
