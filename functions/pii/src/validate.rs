@@ -1,7 +1,9 @@
 use axum::Json;
 use coffer_core::access::Permission;
 use coffer_core::datasets::DatasetsService;
-use coffer_core::http::{ApiError, BoundedJson, Caller, FieldError, Problem, Service, scope_dataset};
+use coffer_core::http::{
+    ApiError, BoundedJson, Caller, FieldError, Problem, Service, scope_dataset,
+};
 use coffer_core::pii::PiiService;
 use coffer_core::pii::engine::ValidationReport;
 use serde::Deserialize;

@@ -64,7 +64,10 @@ async fn a_good_assertion_is_accepted_once(app: TestApp) {
     assert_eq!(client.certificate.as_str(), credential.certificate);
     assert_eq!(
         client.scopes,
-        Scopes::parse("org:read members:read teams:read vaults:read pii:use keys:use").unwrap()
+        Scopes::parse(
+            "org:read members:read teams:read vaults:read pii:use keys:use datasets:read records:read records:write"
+        )
+        .unwrap()
     );
 
     // The grant spends the jti in its transaction: the second spend of the same assertion

@@ -4,6 +4,7 @@
 
 mod aws;
 mod events;
+mod faults;
 mod flow;
 mod key_ring_calls;
 mod presigned;
@@ -93,7 +94,7 @@ pub fn customer(n: usize) -> Value {
         "ssn": format!("078-05-{:04}", n % 10_000),
         "email": format!("customer{n}@example.com"),
         "card": "4111111111111111",
-        "country": if n % 2 == 0 { "FR" } else { "DE" },
+        "country": if n.is_multiple_of(2) { "FR" } else { "DE" },
         "age": 30 + (n % 50),
         "plan": "pro",
         "city": "Lyon",

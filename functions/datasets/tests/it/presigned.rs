@@ -2,8 +2,10 @@
 //! a PUT URL bound to one object (with the headers the upload must carry), `payload/url` a GET
 //! URL once the object is there. On the local stack the URLs point at the local server's
 //! `/local-blobs/...` routes, signed with the deployment's secret: an expired or altered URL is
-//! 403 (as S3 answers). On moto the URLs are S3's own SigV4 ones; moto serves them, but checks
-//! neither their signature nor their expiry (see `aws`), so those two rules are tested locally.
+//! 403 (as S3 answers). On moto the URLs are S3's own SigV4 ones; moto serves them but checks
+//! nothing of them — signature, expiry, signed headers, object (see `aws`) — so those rules are
+//! tested on the local stack only, and on moto the flow, the service's own rules (404, 409) and
+//! what the object is stored with (SSE-KMS under the deployment's key, whose it is).
 
 use std::collections::BTreeMap;
 

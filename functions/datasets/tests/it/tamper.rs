@@ -287,10 +287,9 @@ async fn a_blind_index_entry_given_another_records_ciphertext_fails_the_search(a
 
 /// Each case on the embedded backend and on moto.
 macro_rules! on_both_backends {
-    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)?) => {
         mod embedded {
             $(
-                $(#[$attr])*
                 #[tokio::test]
                 async fn $name() {
                     super::$name(crate::spawn()).await;
@@ -300,7 +299,6 @@ macro_rules! on_both_backends {
 
         mod aws {
             $(
-                $(#[$attr])*
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(crate::spawn_on_moto().await).await;
@@ -315,7 +313,6 @@ on_both_backends!(
     a_field_ciphertext_moved_to_another_field_of_the_same_record_does_not_open,
     a_field_ciphertext_moved_to_a_record_of_another_dataset_does_not_open,
     a_record_relabelled_with_another_key_version_does_not_open,
-    #[ignore = "bug: a record whose key_version names a version its dataset never made answers 404 (DataKeys::get returns DatasetError::NotFound(\"key version\")), not 500 corrupt"]
     a_record_relabelled_with_a_key_version_its_dataset_never_made_is_corrupt,
     a_payload_blob_swapped_with_another_records_does_not_open,
     a_record_pointed_at_another_records_payload_blob_does_not_open_it,
