@@ -23,7 +23,9 @@ impl From<AccessError> for ApiError {
         match err {
             AccessError::NotFound => ApiError::NotFound,
             AccessError::Forbidden(_) => ApiError::Forbidden(err.to_string()),
-            AccessError::Store(_) | AccessError::Corrupt => ApiError::internal(err),
+            // A throttled or unreachable store may answer next time: 503 with retry-after.
+            AccessError::Store(store) => ApiError::from_store(store),
+            AccessError::Corrupt => ApiError::internal(err),
         }
     }
 }

@@ -91,8 +91,50 @@ impl DatasetsService {
             },
             None => None,
         };
+        let outcomes = match self
+            .write_prepared(at, &dataset, records, claim.as_ref(), origin)
+            .await
+        {
+            Ok(outcomes) => outcomes,
+            Err(err) => {
+                // Nothing is settled: let the retry that `retry-after` invites go on at once.
+                if let Some(claim) = claim
+                    && let Err(release) = self.release(claim).await
+                {
+                    tracing::warn!(error = %release, "idempotency claim left to its lease");
+                }
+                return Err(err);
+            }
+        };
+        if let Some(claim) = claim {
+            if outcomes.iter().any(|o| o.status == 503) {
+                self.release(claim).await?;
+            } else {
+                let reply = serde_json::to_value(&outcomes)
+                    .map_err(|_| crate::store::BadAttribute("reply"))?;
+                self.settle(claim, reply).await?;
+            }
+        }
+        // (A claim another attempt took over meanwhile is theirs to settle: this attempt's
+        // records are written all the same, and its reply says so.)
+        Ok(WriteReply {
+            outcomes,
+            replayed: false,
+        })
+    }
+
+    /// Prepares and writes the records (ids reserved by `claim`, if any); the outcomes in
+    /// request order.
+    async fn write_prepared(
+        &self,
+        at: &Scoped,
+        dataset: &Dataset,
+        records: Vec<Value>,
+        claim: Option<&crate::datasets::idempotency::IdempotencyClaim>,
+        origin: &RequestOrigin,
+    ) -> Result<Vec<RecordOutcome>, DatasetError> {
         let now = self.clock.now();
-        let ids = match &claim {
+        let ids = match claim {
             Some(claim) => reserved_ids(claim.first_record, records.len())
                 .ok_or(crate::store::BadAttribute("first_record"))?,
             None => records
@@ -101,10 +143,10 @@ impl DatasetsService {
                 .collect::<Result<_, _>>()?,
         };
         let version = dataset.latest_version;
-        let data_key = DataKeys::new(self, &dataset).get(version).await?;
-        let validator = self.validator(&dataset)?;
+        let data_key = DataKeys::new(self, dataset).get(version).await?;
+        let validator = self.validator(dataset)?;
         let actor = at.principal().actor_id().to_owned();
-        let mut preparer = Preparer::new(&dataset, validator.as_deref(), &data_key, version);
+        let mut preparer = Preparer::new(dataset, validator.as_deref(), &data_key, version);
         let mut outcomes = Vec::with_capacity(records.len());
         let mut ready = Vec::new();
         for (index, (id, data)) in ids.into_iter().zip(records).enumerate() {
@@ -132,21 +174,27 @@ impl DatasetsService {
         let written: Vec<RecordId> = outcomes.iter().filter_map(|o| o.id.clone()).collect();
         self.catch_up(&dataset.id, version, &written, &actor)
             .await?;
-        if let Some(claim) = claim {
-            if outcomes.iter().any(|o| o.status == 503) {
-                self.release(claim).await?;
-            } else {
-                let reply = serde_json::to_value(&outcomes)
-                    .map_err(|_| crate::store::BadAttribute("reply"))?;
-                self.settle(claim, reply).await?;
-            }
+        Ok(outcomes)
+    }
+
+    /// A record this attempt failed to write may be one an earlier attempt with the same
+    /// idempotency key wrote: then it is written (201), not "retry it" (503).
+    async fn written_before(
+        &self,
+        record: &crate::datasets::StoredRecord,
+        seen_before: bool,
+    ) -> u16 {
+        if !seen_before {
+            return 503;
         }
-        // (A claim another attempt took over meanwhile is theirs to settle: this attempt's
-        // records are written all the same, and its reply says so.)
-        Ok(WriteReply {
-            outcomes,
-            replayed: false,
-        })
+        match self
+            .table
+            .get(&crate::store::schema::record(&record.id))
+            .await
+        {
+            Ok(Some(_)) => 201,
+            _ => 503,
+        }
     }
 
     /// One record's audited transaction. A record that exists already is one an earlier
@@ -178,10 +226,12 @@ impl DatasetsService {
         let status = match committed {
             Ok(()) => 201,
             Err(DatasetError::RecordExists) if seen_before => 201,
-            Err(DatasetError::ConcurrentChange(_)) => 503,
+            Err(DatasetError::ConcurrentChange(_)) => {
+                self.written_before(&record, seen_before).await
+            }
             Err(DatasetError::Store(store)) if store.is_retryable() => {
                 tracing::warn!(error = %store, "record not written; the client may retry");
-                503
+                self.written_before(&record, seen_before).await
             }
             Err(other) => return Err(other),
         };

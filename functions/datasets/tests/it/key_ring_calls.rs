@@ -91,7 +91,8 @@ async fn one_version_costs_one_unwrap_per_cache_period_and_a_rotation_one_genera
 }
 
 mod embedded {
-    /// 10,000 records in batches of 1000, 1,000 more after the rotation (about 25 s).
+    /// 10,000 records in batches of 1000, 1,000 more after the rotation (about 20 s in a
+    /// debug build).
     #[tokio::test]
     async fn one_version_costs_one_unwrap_per_cache_period_and_a_rotation_one_generate_more() {
         super::one_version_costs_one_unwrap_per_cache_period_and_a_rotation_one_generate_more(

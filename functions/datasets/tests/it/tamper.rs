@@ -146,8 +146,12 @@ async fn a_field_ciphertext_moved_to_a_record_of_another_dataset_does_not_open(a
     refused_as_corrupt(&read(&s.app, &other, &c, &s.w.member).await, "078-05-0001");
 }
 
-async fn a_record_relabelled_with_another_key_version_does_not_open(app: TestApp) {
-    let s = scene(app).await;
+/// Embedded only: the test leaves a re-encryption job running over tampered records, and the
+/// worker (shared by every test on moto, which share one table) stops at the first record it
+/// cannot open — see `a_corrupt_record_in_one_dataset_does_not_stall_the_reencryption_of_others`.
+#[tokio::test]
+async fn a_record_relabelled_with_another_key_version_does_not_open() {
+    let s = scene(crate::spawn()).await;
     rotate(&s.app, &s.dataset, &s.w.owner).await;
     // A newer record, sealed under v2 (the job is not run: A and B stay under v1).
     let d = write(&s.app, &s.dataset, &s.w.member, customer(4)).await;
@@ -185,6 +189,44 @@ async fn a_record_relabelled_with_a_key_version_its_dataset_never_made_is_corrup
         &read(&s.app, &s.dataset, &s.a, &s.w.admin).await,
         "078-05-0001",
     );
+}
+
+/// The worker re-encrypts every dataset's records after a rotation. A record it cannot open
+/// (tampered with, or damaged) must stop its own dataset's job, not every job of the
+/// deployment: the worker runs jobs in the order they started, so a job stuck first in that
+/// order would otherwise hold back every rotation after it, round after round.
+#[tokio::test]
+#[ignore = "bug: DatasetsService::run_jobs returns at the first job whose advance fails (a record that does not open: DatasetError::Crypto), so every running job listed after it never advances; the job is not marked failed either, so the same job fails first on every round"]
+async fn a_corrupt_record_in_one_dataset_does_not_stall_the_reencryption_of_others() {
+    let s = scene(crate::spawn()).await;
+    let other = create_dataset(&s.app, &s.w.id, &s.w.owner, "customers too", customers()).await;
+    for n in 3..6 {
+        write(&s.app, &other, &s.w.member, customer(n)).await;
+    }
+    let from = item(&s.app, &s.a).await;
+    let to = item(&s.app, &s.b).await;
+    let mut fields = sealed(&to);
+    fields.insert("ssn".into(), sealed(&from)["ssn"].clone());
+    overwrite(&s.app, with_sealed(to, fields)).await;
+
+    // The damaged dataset's job starts first.
+    rotate(&s.app, &s.dataset, &s.w.owner).await;
+    s.app.clock.advance(time::Duration::SECOND);
+    let job = rotate(&s.app, &other, &s.w.owner).await;
+    let worker = crate::support::worker(&s.app);
+    for _ in 0..3 {
+        let _ = worker.run_jobs(std::time::Duration::from_secs(30)).await;
+    }
+
+    let state = s
+        .app
+        .get(
+            &format!("/v1/datasets/{other}/jobs/{job}"),
+            Some(&s.w.member.token),
+        )
+        .await;
+    assert_eq!(state.body["state"], "done", "{}", state.body);
+    assert_eq!(state.body["done"], 3, "{}", state.body);
 }
 
 /// Puts a 1 KiB payload on A and on B; the bytes of each.
@@ -312,7 +354,6 @@ on_both_backends!(
     a_field_ciphertext_moved_to_another_record_does_not_open,
     a_field_ciphertext_moved_to_another_field_of_the_same_record_does_not_open,
     a_field_ciphertext_moved_to_a_record_of_another_dataset_does_not_open,
-    a_record_relabelled_with_another_key_version_does_not_open,
     a_record_relabelled_with_a_key_version_its_dataset_never_made_is_corrupt,
     a_payload_blob_swapped_with_another_records_does_not_open,
     a_record_pointed_at_another_records_payload_blob_does_not_open_it,
