@@ -82,12 +82,6 @@ impl Dataset {
     }
 
     pub fn from_item(item: &Item) -> Result<Self, BadAttribute> {
-        let version = |name: &'static str| {
-            u32::try_from(attrs::count(item, name))
-                .ok()
-                .filter(|v| *v >= 1)
-                .ok_or(BadAttribute(name))
-        };
         let schema = match item.attrs.get("schema") {
             Some(Value::String(raw)) => {
                 Some(serde_json::from_str(raw).map_err(|_| BadAttribute("schema"))?)
@@ -104,8 +98,8 @@ impl Dataset {
             pii: attrs::parsed(item, "pii", PiiRule::parse)?,
             expected_records: u64::try_from(attrs::count(item, "expected_records"))
                 .map_err(|_| BadAttribute("expected_records"))?,
-            latest_version: version("latest_version")?,
-            oldest_version: version("oldest_version")?,
+            latest_version: attrs::version(item, "latest_version")?,
+            oldest_version: attrs::version(item, "oldest_version")?,
             active_job: item
                 .attrs
                 .get("active_job")

@@ -83,8 +83,7 @@ impl ReencryptionJob {
             id: attrs::parsed(item, "id", JobId::parse)?,
             dataset_id: attrs::parsed(item, "dataset_id", DatasetId::parse)?,
             org_id: attrs::parsed(item, "org_id", OrgId::parse)?,
-            target_version: u32::try_from(attrs::count(item, "target_version"))
-                .map_err(|_| BadAttribute("target_version"))?,
+            target_version: attrs::version(item, "target_version")?,
             state: attrs::parsed(item, "state", JobState::parse)?,
             done: u64::try_from(attrs::count(item, "done")).map_err(|_| BadAttribute("done"))?,
             total: u64::try_from(attrs::count(item, "total")).map_err(|_| BadAttribute("total"))?,

@@ -43,4 +43,4 @@ pub use pii_rule::PiiRule;
 pub use prepare::MAX_RECORD_BYTES;
 pub use record::{PayloadRef, PiiFlag, StoredRecord};
 pub use service::*;
-pub use version::{DatasetKeyVersion, PURPOSE, data_key_context};
+pub use version::{PURPOSE, data_key_context};

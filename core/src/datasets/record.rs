@@ -91,10 +91,7 @@ impl StoredRecord {
         Ok(Self {
             id: attrs::parsed(item, "id", RecordId::parse)?,
             dataset_id: attrs::parsed(item, "dataset_id", DatasetId::parse)?,
-            key_version: u32::try_from(attrs::count(item, "key_version"))
-                .ok()
-                .filter(|v| *v >= 1)
-                .ok_or(BadAttribute("key_version"))?,
+            key_version: attrs::version(item, "key_version")?,
             plain: object("plain")?,
             sealed: object("sealed")?,
             pii: optional_json("pii")

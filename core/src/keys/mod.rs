@@ -5,6 +5,7 @@ mod cache;
 mod error;
 pub mod kms;
 pub mod local;
+mod wrapped_version;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 
 pub use cache::DataKeyCache;
 pub use error::KeyError;
+pub use wrapped_version::WrappedVersion;
 
 use crate::crypto::DataKey;
 

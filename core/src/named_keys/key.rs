@@ -67,12 +67,6 @@ impl NamedKey {
     }
 
     pub fn from_item(item: &Item) -> Result<Self, BadAttribute> {
-        let version = |name: &'static str| {
-            u32::try_from(attrs::count(item, name))
-                .ok()
-                .filter(|v| *v >= 1)
-                .ok_or(BadAttribute(name))
-        };
         let flag = |name: &'static str| {
             item.attrs
                 .get(name)
@@ -83,10 +77,10 @@ impl NamedKey {
             id: attrs::parsed(item, "id", NamedKeyId::parse)?,
             org_id: attrs::parsed(item, "org_id", OrgId::parse)?,
             name: attrs::parsed(item, "name", |raw| Name::parse(raw).ok())?,
-            latest_version: version("latest_version")?,
-            oldest_version: version("oldest_version")?,
-            min_decryption_version: version("min_decryption_version")?,
-            min_encryption_version: version("min_encryption_version")?,
+            latest_version: attrs::version(item, "latest_version")?,
+            oldest_version: attrs::version(item, "oldest_version")?,
+            min_decryption_version: attrs::version(item, "min_decryption_version")?,
+            min_encryption_version: attrs::version(item, "min_encryption_version")?,
             deletion_allowed: flag("deletion_allowed"),
             deleting: flag("deleting"),
             created_at: attrs::time(item, "created_at")?,

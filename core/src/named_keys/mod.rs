@@ -24,4 +24,4 @@ mod version;
 pub use error::{ItemError, NamedKeyError};
 pub use key::{MAX_LIVE_VERSIONS, NamedKey, VersionRefusal};
 pub use service::{DecryptInput, EncryptInput, KeyPatch, MAX_BATCH, NamedKeysService, Sealed};
-pub use version::{KeyVersion, PURPOSE, data_key_context, key_ref};
+pub use version::{PURPOSE, data_key_context, key_ref};

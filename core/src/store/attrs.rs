@@ -44,6 +44,14 @@ pub fn count(item: &Item, name: &'static str) -> i64 {
     item.attrs.get(name).and_then(Value::as_i64).unwrap_or(0)
 }
 
+/// A version number: a whole number from 1 to `u32::MAX`.
+pub fn version(item: &Item, name: &'static str) -> Result<u32, BadAttribute> {
+    u32::try_from(count(item, name))
+        .ok()
+        .filter(|v| *v >= 1)
+        .ok_or(BadAttribute(name))
+}
+
 /// Parses a text attribute with `parse`.
 pub fn parsed<T>(
     item: &Item,

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use coffer_core::blobs::PresignedUrl;
 use coffer_core::datasets::policy::{FieldPolicy, View};
 use coffer_core::datasets::{
-    Dataset, JobState, PayloadRef, PiiFlag, PiiRule, PresignedPayloadUrl, RecordOutcome,
-    RecordView, ReencryptionJob,
+    Dataset, JobState, PayloadRef, PiiFlag, PiiRule, RecordOutcome, RecordView, ReencryptionJob,
 };
 use coffer_core::http::{FieldError, Problem};
 use serde::Serialize;
@@ -297,8 +297,8 @@ pub struct PresignedUrlView {
     pub expires_at: OffsetDateTime,
 }
 
-impl From<PresignedPayloadUrl> for PresignedUrlView {
-    fn from(u: PresignedPayloadUrl) -> Self {
+impl From<PresignedUrl> for PresignedUrlView {
+    fn from(u: PresignedUrl) -> Self {
         Self {
             url: u.url,
             method: u.method.to_owned(),

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 use super::DatasetsService;
 use crate::crypto::DataKey;
-use crate::datasets::version::{DatasetKeyVersion, data_key_context};
+use crate::datasets::version::data_key_context;
 use crate::datasets::{Dataset, DatasetError};
+use crate::keys::WrappedVersion;
 use crate::store::schema;
 
 /// One request's view of a dataset's data keys.
@@ -42,7 +43,7 @@ impl<'a> DataKeys<'a> {
                 .await?
                 // A record names a version its dataset never made: the record is corrupt.
                 .ok_or(crate::store::BadAttribute("key_version"))?;
-            DatasetKeyVersion::from_item(&self.dataset.id, &item)?.wrapped
+            WrappedVersion::from_item(&item)?.wrapped
         };
         let key = self
             .service

@@ -12,10 +12,11 @@ use crate::access::Scoped;
 use crate::audit::{Change, Outcome, RequestOrigin, retrying};
 use crate::datasets::blind_index::index_bits;
 use crate::datasets::policy::{FieldRequest, FieldSpec, FieldSpecs, is_valid_field_name};
-use crate::datasets::version::{DatasetKeyVersion, data_key_context};
+use crate::datasets::version::data_key_context;
 use crate::datasets::{Dataset, DatasetError, PiiRule};
 use crate::http::FieldError;
 use crate::ids::DatasetId;
+use crate::keys::WrappedVersion;
 use crate::orgs::{Name, Paged};
 use crate::store::{Bounds, Condition, Cursor, Query, schema};
 
@@ -100,8 +101,7 @@ impl DatasetsService {
             latest_wrapped: generated.wrapped.clone(),
             revision: 1,
         };
-        let first = DatasetKeyVersion {
-            dataset: id,
+        let first = WrappedVersion {
             version: 1,
             wrapped: generated.wrapped,
             created_at: now,
@@ -135,7 +135,10 @@ impl DatasetsService {
                     DatasetError::NameTaken,
                 )
                 .put(dataset_ref.to_item(), Condition::MustNotExist)
-                .put(first_ref.to_item(), Condition::MustNotExist)
+                .put(
+                    first_ref.to_item(schema::dataset_key_version(&dataset_ref.id, 1)),
+                    Condition::MustNotExist,
+                )
                 .commit(&*self.table)
                 .await?;
             Ok::<_, DatasetError>(())

@@ -13,15 +13,17 @@ use serde_json::{Map, Value};
 
 use super::DatasetsService;
 use super::data_keys::DataKeys;
+use super::payload::upload_name;
 use crate::access::Scoped;
 use crate::audit::{AuditEvent, Change, Outcome, RequestOrigin, retrying};
 use crate::blobs::{Blob, BlobError};
 use crate::datasets::seal::{Sealer, open_field, open_payload};
-use crate::datasets::version::{DatasetKeyVersion, data_key_context};
+use crate::datasets::version::data_key_context;
 use crate::datasets::{
     Comparand, Dataset, DatasetError, Indexer, JobState, PayloadRef, ReencryptionJob, StoredRecord,
 };
-use crate::ids::{DatasetId, JobId, OrgId, RecordId, ulid_at};
+use crate::ids::{DatasetId, JobId, OrgId, RecordId};
+use crate::keys::WrappedVersion;
 use crate::store::{Condition, Query, StoreError, TxOp, schema};
 
 /// Records counted per page of the counting pass.
@@ -81,15 +83,17 @@ impl DatasetsService {
             dataset.active_job = Some(job.id.clone());
             dataset.updated_at = now;
             dataset.revision += 1;
-            let added = DatasetKeyVersion {
-                dataset: id.clone(),
+            let added = WrappedVersion {
                 version,
                 wrapped: generated.wrapped,
                 created_at: now,
             };
             let event = self.event(at, "datasets.rotate", Outcome::Success, origin, id)?;
             Change::new(event)
-                .put(added.to_item(), Condition::MustNotExist)
+                .put(
+                    added.to_item(schema::dataset_key_version(id, version)),
+                    Condition::MustNotExist,
+                )
                 .put(dataset.to_item(), Condition::VersionEquals(previous))
                 .put(job.to_item(), Condition::MustNotExist)
                 .commit(&*self.table)
@@ -447,7 +451,7 @@ impl DatasetsService {
             &blob.bytes,
         )?;
         let new_key = keys.get(target).await?;
-        let upload = format!("p{}", ulid_at(self.clock.now())?.to_string().to_lowercase());
+        let upload = upload_name(self.clock.now(), "p")?;
         let sealed =
             Sealer::new(&new_key, &dataset.id, target).seal_payload(&record.id, &upload, &bytes)?;
         let moved = PayloadRef {

@@ -19,7 +19,7 @@ use coffer_pii::SchemaValidator;
 pub use datasets::{DatasetPatch, NewDataset};
 pub use jobs::JobReport;
 pub use payload::MAX_PAYLOAD_BYTES;
-pub use payload::{Payload, PresignedPayloadUrl};
+pub use payload::Payload;
 pub use read::{RecordPage, RecordView};
 pub use search::{SearchPage, SearchQuery};
 pub use write::{Idempotency, MAX_BATCH, RecordOutcome, WriteReply};
@@ -137,10 +137,6 @@ impl DatasetsService {
             cache.insert(key, Arc::clone(&compiled));
         }
         Ok(Some(compiled))
-    }
-
-    pub fn settings(&self) -> &DatasetSettings {
-        &self.settings
     }
 }
 

@@ -5,15 +5,13 @@
 //! with a context naming dataset and record on S3; the local server's own signed URLs locally).
 //! Each payload gets a fresh blob name, so a new one never overwrites what a record points to.
 
-use std::collections::BTreeMap;
-
 use time::OffsetDateTime;
 
 use super::DatasetsService;
 use super::data_keys::DataKeys;
 use crate::access::Scoped;
 use crate::audit::{Change, Outcome, RequestOrigin};
-use crate::blobs::{Blob, Metadata, PresignRequest, PresignedMethod};
+use crate::blobs::{Blob, Metadata, PresignRequest, PresignedMethod, PresignedUrl};
 use crate::datasets::seal::{Sealer, open_payload};
 use crate::datasets::{Dataset, DatasetError, PayloadRef, StoredRecord};
 use crate::ids::{RecordId, ulid_at};
@@ -31,16 +29,6 @@ const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 pub struct Payload {
     pub bytes: Vec<u8>,
     pub content_type: String,
-}
-
-/// A presigned URL to a record's payload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PresignedPayloadUrl {
-    pub url: String,
-    pub method: &'static str,
-    /// Headers the request must carry exactly.
-    pub headers: BTreeMap<String, String>,
-    pub expires_at: OffsetDateTime,
 }
 
 impl DatasetsService {
@@ -138,7 +126,7 @@ impl DatasetsService {
         id: &RecordId,
         content_type: Option<&str>,
         origin: &RequestOrigin,
-    ) -> Result<PresignedPayloadUrl, DatasetError> {
+    ) -> Result<PresignedUrl, DatasetError> {
         let content_type = check_content_type(content_type)?;
         let dataset = dataset.visible_to(at)?;
         let record = self.stored_record(&dataset, id).await?;
@@ -163,12 +151,7 @@ impl DatasetsService {
             .await?;
         self.point_to(at, &record, payload, "records.payload.upload_url", origin)
             .await?;
-        Ok(PresignedPayloadUrl {
-            url: url.url,
-            method: url.method,
-            headers: url.headers,
-            expires_at: url.expires_at,
-        })
+        Ok(url)
     }
 
     /// A presigned GET URL for a payload uploaded through a presigned URL.
@@ -179,7 +162,7 @@ impl DatasetsService {
         dataset: Dataset,
         id: &RecordId,
         origin: &RequestOrigin,
-    ) -> Result<PresignedPayloadUrl, DatasetError> {
+    ) -> Result<PresignedUrl, DatasetError> {
         let dataset = dataset.visible_to(at)?;
         let record = self.stored_record(&dataset, id).await?;
         let payload = record
@@ -214,12 +197,7 @@ impl DatasetsService {
             )?
             .fields(["payload"]);
         self.audit.record(&event).await?;
-        Ok(PresignedPayloadUrl {
-            url: url.url,
-            method: url.method,
-            headers: url.headers,
-            expires_at: url.expires_at,
-        })
+        Ok(url)
     }
 
     /// Points the record to `payload` (conditional on the record not having changed), then
@@ -269,7 +247,7 @@ impl DatasetsService {
 }
 
 /// A fresh blob name for one upload (`p…` through the function, `u…` presigned).
-fn upload_name(now: OffsetDateTime, kind: &str) -> Result<String, DatasetError> {
+pub(super) fn upload_name(now: OffsetDateTime, kind: &str) -> Result<String, DatasetError> {
     Ok(format!(
         "{kind}{}",
         ulid_at(now)?.to_string().to_lowercase()

@@ -159,23 +159,16 @@ impl DatasetsService {
                 }
             }
         }
-        let records = try_join_all(matches.iter().map(|id| self.stored_record(&dataset, id))).await;
-        let records = match records {
-            Ok(records) => records,
-            // A match deleted since its entry was read: read the survivors one by one.
-            Err(DatasetError::NotFound(_)) => {
-                let mut found = Vec::new();
-                for id in &matches {
-                    match self.stored_record(&dataset, id).await {
-                        Ok(record) => found.push(record),
-                        Err(DatasetError::NotFound(_)) => {}
-                        Err(other) => return Err(other),
-                    }
-                }
-                found
+        // A match deleted since its entry was read is left out.
+        let records = try_join_all(matches.iter().map(|id| async {
+            match self.stored_record(&dataset, id).await {
+                Ok(record) => Ok(Some(record)),
+                Err(DatasetError::NotFound(_)) => Ok(None),
+                Err(other) => Err(other),
             }
-            Err(other) => return Err(other),
-        };
+        }))
+        .await?;
+        let records: Vec<_> = records.into_iter().flatten().collect();
         let mut items = Vec::with_capacity(records.len());
         for record in records {
             items.push(open_record(&dataset, record, &mut keys, admin, &mut decrypted).await?);

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use super::NamedKeysService;
 use crate::crypto::DataKey;
-use crate::named_keys::version::{KeyVersion, data_key_context};
+use crate::keys::WrappedVersion;
+use crate::named_keys::version::data_key_context;
 use crate::named_keys::{ItemError, NamedKey, NamedKeyError, key::VersionRefusal};
 use crate::store::schema;
 
@@ -62,7 +63,7 @@ impl<'a> DataKeys<'a> {
                 .table
                 .get(&schema::named_key_version(&self.key.id, version))
                 .await?;
-            item.map(|item| KeyVersion::from_item(&self.key.id, &item))
+            item.map(|item| WrappedVersion::from_item(&item))
                 .transpose()?
                 .map(|v| v.wrapped)
         };

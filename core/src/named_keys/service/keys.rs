@@ -6,7 +6,8 @@ use super::NamedKeysService;
 use crate::access::Scoped;
 use crate::audit::{Change, Outcome, RequestOrigin, retrying};
 use crate::ids::NamedKeyId;
-use crate::named_keys::version::{KeyVersion, data_key_context};
+use crate::keys::WrappedVersion;
+use crate::named_keys::version::data_key_context;
 use crate::named_keys::{NamedKey, NamedKeyError};
 use crate::orgs::{Name, Paged};
 use crate::store::{Bounds, Condition, Cursor, Query, schema};
@@ -42,8 +43,7 @@ impl NamedKeysService {
             latest_wrapped: generated.wrapped.clone(),
             revision: 1,
         };
-        let first = KeyVersion {
-            key: id,
+        let first = WrappedVersion {
             version: 1,
             wrapped: generated.wrapped,
             created_at: now,
@@ -71,7 +71,10 @@ impl NamedKeysService {
                     NamedKeyError::NameTaken,
                 )
                 .put(key_ref.to_item(), Condition::MustNotExist)
-                .put(first_ref.to_item(), Condition::MustNotExist)
+                .put(
+                    first_ref.to_item(schema::named_key_version(&key_ref.id, 1)),
+                    Condition::MustNotExist,
+                )
                 .commit(&*self.table)
                 .await?;
             Ok::<_, NamedKeyError>(())

@@ -5,10 +5,11 @@ use super::NamedKeysService;
 use crate::access::Scoped;
 use crate::audit::{Change, Outcome, RequestOrigin, retrying};
 use crate::ids::NamedKeyId;
+use crate::keys::WrappedVersion;
 use crate::named_keys::key::MAX_LIVE_VERSIONS;
-use crate::named_keys::version::{KeyVersion, data_key_context};
+use crate::named_keys::version::data_key_context;
 use crate::named_keys::{NamedKey, NamedKeyError};
-use crate::store::Condition;
+use crate::store::{Condition, schema};
 
 impl NamedKeysService {
     #[tracing::instrument(skip_all, fields(org_id = %at.org(), key_id = %id))]
@@ -35,15 +36,17 @@ impl NamedKeysService {
             key.latest_wrapped = generated.wrapped.clone();
             key.rotated_at = now;
             key.revision += 1;
-            let added = KeyVersion {
-                key: id.clone(),
+            let added = WrappedVersion {
                 version,
                 wrapped: generated.wrapped,
                 created_at: now,
             };
             let event = self.event(at, "keys.rotate", Outcome::Success, origin, id)?;
             Change::new(event)
-                .put(added.to_item(), Condition::MustNotExist)
+                .put(
+                    added.to_item(schema::named_key_version(id, version)),
+                    Condition::MustNotExist,
+                )
                 .put(key.to_item(), Condition::VersionEquals(previous))
                 .commit(&*self.table)
                 .await?;

@@ -266,6 +266,12 @@ pub async fn dataset_view(app: &TestApp, dataset: &str, by: &User) -> Value {
 }
 
 /// Every item of a record's partition (the record and its `BIDX#` index entries).
+/// The sort key of `field`'s index entry in a record's partition.
+pub fn index_entry_sk(field: &str) -> String {
+    let any = coffer_core::ids::RecordId::parse("rec_01arz3ndektsv4rrffq69g5fav").unwrap();
+    schema::record_index_entry(&any, field).sk
+}
+
 pub async fn record_items(app: &TestApp, record: &str) -> Vec<Item> {
     let id = coffer_core::ids::RecordId::parse(record).unwrap();
     app.stored(Query::partition(schema::record_partition(&id)))

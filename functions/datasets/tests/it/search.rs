@@ -9,7 +9,8 @@ use coffer_testkit::User;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    assert_problem, attr, encode, finish_jobs, ids_of, record_items, rotate, search, search_all,
+    assert_problem, attr, encode, finish_jobs, ids_of, index_entry_sk, record_items, rotate,
+    search, search_all,
 };
 use crate::{create_dataset, customer, customers, spawn, write};
 
@@ -57,7 +58,7 @@ async fn a_tokenize_search_returns_only_the_true_match_when_the_index_collides()
     let mut buckets: BTreeMap<String, usize> = BTreeMap::new();
     for id in &ids {
         for item in record_items(&app, id).await {
-            if item.key.sk == "BIDX#email" {
+            if item.key.sk == index_entry_sk("email") {
                 *buckets
                     .entry(attr(&item, "index").unwrap().to_owned())
                     .or_default() += 1;
@@ -107,7 +108,7 @@ async fn index_entries_hold_no_plaintext_of_a_tokenize_field() {
         let items = record_items(&app, id).await;
         let email_entry = items
             .iter()
-            .find(|i| i.key.sk == "BIDX#email")
+            .find(|i| i.key.sk == index_entry_sk("email"))
             .expect("an index entry for email");
         assert_eq!(
             attr(email_entry, "index").unwrap().len(),
@@ -116,7 +117,10 @@ async fn index_entries_hold_no_plaintext_of_a_tokenize_field() {
         );
         assert!(attr(email_entry, "sealed").is_some());
         assert!(email_entry.attrs.get("plain").is_none());
-        let country_entry = items.iter().find(|i| i.key.sk == "BIDX#country").unwrap();
+        let country_entry = items
+            .iter()
+            .find(|i| i.key.sk == index_entry_sk("country"))
+            .unwrap();
         assert_eq!(
             attr(country_entry, "index").unwrap().len(),
             16,
