@@ -38,6 +38,7 @@ impl Ports {
         settings: &Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, PortsError> {
+        crate::audit::retention::configure(settings.audit_retention_days);
         match settings.backend {
             Backend::Embedded => Self::embedded(settings, clock),
             Backend::Aws => Ok(Self::aws(settings, clock).await),

@@ -135,6 +135,11 @@ prefixed_id!(
     EventId,
     "evt_"
 );
+prefixed_id!(
+    /// A signed checkpoint of an audit scope's chains: `cpt_<ulid>`.
+    CheckpointId,
+    "cpt_"
+);
 
 #[cfg(test)]
 mod tests {

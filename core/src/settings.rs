@@ -54,6 +54,8 @@ pub struct Settings {
     pub tokens: TokenSettings,
     /// The data vault: body and payload limits, retention, presigned URLs, idempotency.
     pub datasets: DatasetSettings,
+    /// How many days audit events are kept (`COFFER_AUDIT_RETENTION_DAYS`, default 365).
+    pub audit_retention_days: u32,
 }
 
 /// Tokens' settings (`functions/tokens`, `functions/clients` and the caller extractor).
@@ -406,6 +408,12 @@ impl Settings {
             orgs: OrgSettings::from_vars(&get)?,
             tokens: TokenSettings::from_vars(&get)?,
             datasets: DatasetSettings::from_vars(&get, listen)?,
+            audit_retention_days: number(
+                &get,
+                "COFFER_AUDIT_RETENTION_DAYS",
+                crate::audit::retention::DEFAULT_DAYS,
+                1..=3650,
+            )?,
         })
     }
 

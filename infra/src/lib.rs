@@ -17,6 +17,11 @@ const MAIL_POLL: Duration = Duration::from_millis(500);
 const JOB_POLL: Duration = Duration::from_millis(1000);
 const JOB_SLICE: Duration = Duration::from_millis(500);
 
+/// How often the local stack runs the scheduled cleanup (on Lambda an EventBridge schedule
+/// does, every 15 minutes by default), and how long each run may take.
+const CLEANUP_EVERY: Duration = Duration::from_secs(60);
+const CLEANUP_BUDGET: Duration = Duration::from_secs(10);
+
 /// Unsent messages the local mailer takes from each index shard per round.
 const MAIL_BATCH: usize = 25;
 
@@ -31,6 +36,7 @@ pub fn route_groups() -> Vec<FunctionGroup> {
         coffer_function_clients::group(),
         coffer_function_crypto::group(),
         coffer_function_datasets::group(),
+        coffer_function_audit::group(),
         coffer_core::http::local_blob_urls(),
     ]
 }
@@ -44,6 +50,7 @@ pub async fn serve(
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
     let mailer = spawn_mailer(Mailer::eml_files(&settings, &ports));
     let jobs = spawn_job_worker(ports.clone(), settings.datasets.clone());
+    let cleanup = spawn_cleanup(ports.clone(), settings.clone());
     let state = AppState::new(settings, ports);
     let groups = route_groups();
     // Build and warm every group's service before the first request rather than during it.
@@ -59,6 +66,7 @@ pub async fn serve(
     .await;
     mailer.abort();
     jobs.abort();
+    cleanup.abort();
     served?;
     Ok(())
 }
@@ -97,6 +105,25 @@ fn spawn_job_worker(
         loop {
             tick.tick().await;
             coffer_core::cleanup::advance_reencryption(&ports, &settings, JOB_SLICE).await;
+        }
+    })
+}
+
+/// The local stack's scheduled cleanup: the same run as the `cleanup` Lambda's (purges, the
+/// expiry sweep, audit checkpoints, key rotation), every [`CLEANUP_EVERY`] until aborted.
+fn spawn_cleanup(ports: Ports, settings: Settings) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CLEANUP_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let deadline = std::time::Instant::now() + CLEANUP_BUDGET;
+            if let Err(err) =
+                coffer_core::cleanup::scheduled(&ports, &settings, deadline, Duration::from_secs(1))
+                    .await
+            {
+                tracing::error!(error = %err, retryable = err.is_retryable(), "local cleanup failed");
+            }
         }
     })
 }

@@ -189,6 +189,22 @@ impl TestApp {
         self.send(json_request(method, path, body, token)).await
     }
 
+    /// Every audit event of `scope` (an org id, a user id, or `_`) as stored — the links of all
+    /// its shards' chains — oldest first.
+    pub async fn audit_links(&self, scope: &str) -> Vec<Item> {
+        let mut items = Vec::new();
+        for shard in 0..coffer_core::store::schema::AUDIT_SHARDS {
+            items.extend(
+                self.stored(Query::partition(
+                    coffer_core::store::schema::audit_chain_partition(scope, shard),
+                ))
+                .await,
+            );
+        }
+        items.sort_by_key(|item| item.gsi1.as_ref().map(|key| key.sk.clone()));
+        items
+    }
+
     /// Every item `query` matches, page after page, as the table holds it (for tests that check
     /// what was stored or removed).
     pub async fn stored(&self, query: Query) -> Vec<Item> {

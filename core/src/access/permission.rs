@@ -30,10 +30,14 @@ pub enum Permission {
     RecordsRead,
     /// Write and delete records and their payloads.
     RecordsWrite,
+    /// Read the org's audit log, verify its chains, read its checkpoints.
+    AuditRead,
+    /// Write a signed checkpoint of the org's audit chains on demand.
+    AuditCheckpoint,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 20] = [
         Self::OrgRead,
         Self::OrgRename,
         Self::OrgDelete,
@@ -52,6 +56,8 @@ impl Permission {
         Self::DatasetsManage,
         Self::RecordsRead,
         Self::RecordsWrite,
+        Self::AuditRead,
+        Self::AuditCheckpoint,
     ];
 
     /// The permission a name such as `vaults:read` names (scopes are written this way).
@@ -79,6 +85,8 @@ impl Permission {
             Self::DatasetsManage => "datasets:manage",
             Self::RecordsRead => "records:read",
             Self::RecordsWrite => "records:write",
+            Self::AuditRead => "audit:read",
+            Self::AuditCheckpoint => "audit:checkpoint",
         }
     }
 }

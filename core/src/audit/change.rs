@@ -17,7 +17,7 @@
 
 use std::time::Duration;
 
-use super::AuditEvent;
+use super::{AuditEvent, chain};
 use crate::ids::OrgId;
 use crate::store::{Bounds, Condition, Item, Key, StoreError, Table, TxOp, schema};
 
@@ -158,34 +158,61 @@ impl<E> Change<E> {
         self.ops.is_empty()
     }
 
-    /// Writes everything in one transaction. A failed condition that was given an error
-    /// answers the first such error (in the order the writes were added); any other failure to
-    /// commit for a race is [`ChangeError::Conflict`].
+    /// Writes everything in one transaction: the change's writes, then each event as the next
+    /// link of its shard's chain with the shard head moved (conditional on the head read just
+    /// before). A failed condition that was given an error answers the first such error (in
+    /// the order the writes were added); any other failed condition of the change's own writes
+    /// is [`ChangeError::Conflict`]. When only a head moved under it (another process appended
+    /// to the same shard), the links are made again on the new head and the write retried here:
+    /// the change's own conditions are checked again by that write, so nothing is re-read.
     pub async fn commit(self, table: &dyn Table) -> Result<(), ChangeError<E>> {
         let Self {
-            mut ops,
+            ops,
             refusals,
             events,
         } = self;
-        ops.extend(events.iter().map(|event| TxOp::Put {
-            item: event.to_item(),
-            condition: Condition::MustNotExist,
-        }));
-        match table.transact(ops).await {
-            Ok(()) => Ok(()),
-            Err(StoreError::TransactionFailed { mut failed }) => {
-                failed.sort_unstable();
-                let first = refusals
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(index, _)| failed.binary_search(index).is_ok())
-                    .find_map(|(_, refusal)| refusal);
-                Err(first.map_or(ChangeError::Conflict, ChangeError::Refused))
+        let _appending = chain::lock_shards(&events).await;
+        let own = ops.len();
+        let mut appends = 0;
+        loop {
+            appends += 1;
+            let mut all = Vec::with_capacity(own + events.len() * 5);
+            all.extend(ops.iter().cloned());
+            all.extend(chain::append_ops(table, &events).await?);
+            match table.transact(all).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::TransactionFailed { failed })
+                    if failed.iter().all(|index| *index >= own) && appends < CHAIN_ATTEMPTS =>
+                {
+                    jitter(appends).await;
+                }
+                // DynamoDB's TransactionConflict: another transaction held an item; nothing
+                // was written, and the same write may simply be made again.
+                Err(StoreError::Conflict) if appends < CHAIN_ATTEMPTS => jitter(appends).await,
+                Err(StoreError::TransactionFailed { mut failed }) => {
+                    failed.sort_unstable();
+                    let first = refusals
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(index, _)| failed.binary_search(index).is_ok())
+                        .find_map(|(_, refusal)| refusal);
+                    return Err(first.map_or(ChangeError::Conflict, ChangeError::Refused));
+                }
+                Err(StoreError::Conflict | StoreError::ConditionFailed) => {
+                    return Err(ChangeError::Conflict);
+                }
+                Err(other) => return Err(ChangeError::Store(other)),
             }
-            Err(StoreError::Conflict | StoreError::ConditionFailed) => Err(ChangeError::Conflict),
-            Err(other) => Err(ChangeError::Store(other)),
         }
     }
+}
+
+/// Rounds of appending to a chain whose head other processes keep moving.
+const CHAIN_ATTEMPTS: usize = 16;
+
+async fn jitter(attempt: usize) {
+    let ceiling = 1u64 << attempt.min(6);
+    tokio::time::sleep(Duration::from_millis(fastrand::u64(0..=ceiling))).await;
 }
 
 /// An error that may only mean "another writer got there first".
@@ -230,7 +257,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::audit::{AuditSink, Outcome, RequestOrigin};
+    use crate::audit::{AuditSink, Outcome, PLATFORM_SCOPE, RequestOrigin};
     use crate::store::sqlite::SqliteTable;
     use crate::{Clock, ManualClock};
 
@@ -270,7 +297,7 @@ mod tests {
             .await
             .unwrap();
         assert!(table.get(&Key::new("A", "1")).await.unwrap().is_some());
-        let events = audit.day(None, event.time, 10).await.unwrap();
+        let events = audit.recent(PLATFORM_SCOPE, 10).await.unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].id, event.id);
     }
@@ -301,7 +328,7 @@ mod tests {
             .unwrap_err();
         // Both failed; the first added wins.
         assert!(matches!(err, ChangeError::Refused(Rule::Full)), "{err:?}");
-        assert!(audit.day(None, event.time, 10).await.unwrap().is_empty());
+        assert!(audit.recent(PLATFORM_SCOPE, 10).await.unwrap().is_empty());
         assert!(
             table
                 .get(&Key::new("A", "COUNTERS"))

@@ -79,6 +79,22 @@ impl AuthError {
     }
 }
 
+/// Reading the user's own log: a bad cursor is the caller's, the rest the store's.
+impl From<crate::audit::AuditError> for AuthError {
+    fn from(err: crate::audit::AuditError) -> Self {
+        use crate::audit::AuditError as A;
+        match err {
+            A::Invalid { field, message } => Self::Invalid {
+                field,
+                message: message.to_owned(),
+            },
+            A::Store(store) => Self::Store(store),
+            A::ConcurrentChange => Self::ConcurrentChange,
+            A::Keys(_) | A::Crypto(_) | A::Corrupt(_) | A::Signing => Self::Corrupt("audit log"),
+        }
+    }
+}
+
 /// A change refused by a rule answers the rule's error; one that lost a race answers
 /// [`AuthError::ConcurrentChange`].
 impl From<ChangeError<AuthError>> for AuthError {

@@ -48,9 +48,15 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn to_item(&self) -> Item {
-        // Listed while soft-deleted too, so cleanup and an org's purge find it; the list route
-        // leaves it out.
-        let index = schema::dataset_in_org_index(&self.org_id, &self.id);
+        // Live, it is listed in its org's index; soft-deleted, it waits in the index of deleted
+        // datasets until the cleanup may purge it (so the org's list no longer meets it).
+        let index = match self.deleted_at {
+            Some(deleted_at) => schema::deleted_dataset_index(
+                &self.id,
+                unix_ms(self.purge_after.unwrap_or(deleted_at)),
+            ),
+            None => schema::dataset_in_org_index(&self.org_id, &self.id),
+        };
         Item::new(schema::dataset(&self.id))
             .with_gsi1(index.pk, index.sk)
             .with_version(self.revision)
@@ -175,6 +181,44 @@ impl Dataset {
     pub fn searchable_fields(&self) -> impl Iterator<Item = (&String, &FieldSpec)> {
         self.fields.iter().filter(|(_, s)| s.searchable)
     }
+}
+
+/// Unix milliseconds of `at`.
+fn unix_ms(at: OffsetDateTime) -> i128 {
+    at.unix_timestamp_nanos() / 1_000_000
+}
+
+/// A dataset's item as its org's purge leaves it: soft-deleted as of `at` (the org's deletion)
+/// if it was live, and in the index of deleted datasets by its purge time, with its revision
+/// moved. `None` when it is there already or the item is not a dataset's. Works on the item's
+/// attributes alone, so that a dataset whose item no longer parses still leaves with its org.
+pub fn deleted_with_org(item: &Item, at: OffsetDateTime) -> Option<Item> {
+    let id = attrs::parsed(item, "id", DatasetId::parse).ok()?;
+    if item.key != schema::dataset(&id) {
+        return None;
+    }
+    let deleted_at = attrs::optional_time(item, "deleted_at").ok().flatten();
+    let purge_after = attrs::optional_time(item, "purge_after")
+        .ok()
+        .flatten()
+        .or(deleted_at)
+        .unwrap_or(at);
+    let index = schema::deleted_dataset_index(&id, unix_ms(purge_after));
+    if item.gsi1.as_ref() == Some(&index) {
+        return None;
+    }
+    let mut deleted = item.clone();
+    deleted.gsi1 = Some(index);
+    deleted.version += 1;
+    deleted.attrs.insert(
+        "deleted_at".to_owned(),
+        Value::String(rfc3339(deleted_at.unwrap_or(at))),
+    );
+    deleted.attrs.insert(
+        "purge_after".to_owned(),
+        Value::String(rfc3339(purge_after)),
+    );
+    Some(deleted)
 }
 
 /// Whether a reader of `at` sees what admins see (owners and admins do; members and machine

@@ -35,7 +35,7 @@ mod service;
 mod version;
 pub mod view;
 
-pub use dataset::{Dataset, reads_as_admin};
+pub use dataset::{Dataset, deleted_with_org, reads_as_admin};
 pub use error::DatasetError;
 pub use index_entry::{Comparand, IndexEntry, Indexer};
 pub use job::{JobState, ReencryptionJob};

@@ -20,4 +20,9 @@ impl KeyError {
     pub(crate) fn backend(err: impl StdError + Send + Sync + 'static) -> Self {
         Self::Backend(Box::new(err))
     }
+
+    /// Whether the same call may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Throttled | Self::Backend(_))
+    }
 }

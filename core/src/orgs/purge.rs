@@ -1,13 +1,17 @@
 //! What the cleanup does for deleted orgs: removes everything an org owned (its partition, and
 //! its machine clients and named keys, which live in partitions of their own that the org's
-//! index lists),
-//! then the org.
+//! index lists), hands its live datasets to the dataset purge (soft-deleted as of the org's
+//! deletion, so they are due at once: records, index entries and blobs go there), then the org.
 //! Bounded by the time it is given (it resumes on the next run) and safe to run twice at once:
 //! a member's removal and their org count move together, conditional on the membership still
-//! being there, so no count is taken down twice.
+//! being there, so no count is taken down twice; every delete is conditional on the item still
+//! being there and counted only when it happened, so two runs never count an item twice.
 
 use std::time::{Duration, Instant};
 
+use time::OffsetDateTime;
+
+use super::Org;
 use crate::ids::{ClientId, NamedKeyId, OrgId, UserId, VaultId};
 use crate::store::{Condition, Item, Query, StoreError, Table, TxOp, schema};
 
@@ -19,6 +23,8 @@ const PAGE: usize = 100;
 pub struct Purged {
     pub orgs: usize,
     pub items: usize,
+    /// Live datasets of deleted orgs handed to the dataset purge.
+    pub datasets_queued: usize,
     pub out_of_time: bool,
 }
 
@@ -42,14 +48,20 @@ pub async fn purge_deleted_orgs(
         else {
             continue;
         };
+        // Its datasets count as deleted when it was (an unreadable time: due at once).
+        let deleted_at = Org::from_item(org_item)
+            .ok()
+            .and_then(|org| org.deleted_at)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         loop {
             if out_of_time() {
                 purged.out_of_time = true;
                 return Ok(purged);
             }
-            let listed = purge_listed(table, &org).await?;
+            let listed = purge_listed(table, &org, deleted_at).await?;
             purged.items += listed.removed;
-            if listed.removed > 0 {
+            purged.datasets_queued += listed.queued;
+            if listed.removed > 0 || listed.queued > 0 {
                 continue;
             }
             let page = table
@@ -67,25 +79,23 @@ pub async fn purge_deleted_orgs(
                     // finishes it.
                     break;
                 }
-                table.delete(&schema::org(&org), Condition::None).await?;
-                purged.orgs += 1;
+                purged.orgs += usize::from(delete_if_there(table, &schema::org(&org)).await?);
                 break;
             }
             for item in owned {
-                match removal(&org, item) {
-                    ops if ops.len() == 1 => {
-                        if let Some(TxOp::Delete { key, condition }) = ops.first() {
-                            table.delete(key, *condition).await?;
-                        }
-                    }
+                let removed = match removal(&org, item) {
+                    ops if ops.len() == 1 => match ops.first() {
+                        Some(TxOp::Delete { key, .. }) => delete_if_there(table, key).await?,
+                        _ => false,
+                    },
                     ops => match table.transact(ops).await {
-                        Ok(()) => {}
+                        Ok(()) => true,
                         // Another run removed it first.
-                        Err(StoreError::TransactionFailed { .. } | StoreError::Conflict) => {}
+                        Err(StoreError::TransactionFailed { .. } | StoreError::Conflict) => false,
                         Err(other) => return Err(other),
                     },
-                }
-                purged.items += 1;
+                };
+                purged.items += usize::from(removed);
             }
         }
     }
@@ -132,7 +142,17 @@ fn removal(org: &OrgId, item: &Item) -> Vec<TxOp> {
             delete(schema::vault_owner(&vault), Condition::None),
         ];
     }
-    vec![delete(item.key.clone(), Condition::None)]
+    vec![delete(item.key.clone(), Condition::MustExist)]
+}
+
+/// Deletes the item at `key` if it is still there; says whether this call removed it (another
+/// run may have first).
+async fn delete_if_there(table: &dyn Table, key: &crate::store::Key) -> Result<bool, StoreError> {
+    match table.delete(key, Condition::MustExist).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(other) => Err(other),
+    }
 }
 
 /// What one round of [`purge_listed`] did.
@@ -141,6 +161,8 @@ struct ListedRound {
     listed: usize,
     /// Items removed from their partitions.
     removed: usize,
+    /// Live datasets soft-deleted for the dataset purge.
+    queued: usize,
 }
 
 /// The partition an index entry's id names, if the id is of the entry's kind.
@@ -160,12 +182,41 @@ const LISTED: [(&str, PartitionOf); 2] = [
 
 /// Removes a page of items from each of a page of the partitions the org's index lists: the
 /// rest of the partition first, the listed item last, so an entry stays listed until its
-/// partition is empty. Spent assertions expire on their own.
-async fn purge_listed(table: &dyn Table, org: &OrgId) -> Result<ListedRound, StoreError> {
+/// partition is empty. Spent assertions expire on their own. The org's live datasets are
+/// soft-deleted as of `deleted_at` (which moves them out of the org's index into the dataset
+/// purge's), conditional on their revision.
+async fn purge_listed(
+    table: &dyn Table,
+    org: &OrgId,
+    deleted_at: OffsetDateTime,
+) -> Result<ListedRound, StoreError> {
     let mut round = ListedRound {
         listed: 0,
         removed: 0,
+        queued: 0,
     };
+    let datasets = table
+        .query(
+            &Query::gsi1(schema::org_partition(org))
+                .prefix(schema::ORG_DATASETS_PREFIX)
+                .limit(PAGE),
+        )
+        .await?;
+    round.listed += datasets.items.len();
+    for item in &datasets.items {
+        let Some(deleted) = crate::datasets::deleted_with_org(item, deleted_at) else {
+            continue;
+        };
+        match table
+            .put(deleted, Condition::VersionEquals(item.version))
+            .await
+        {
+            Ok(()) => round.queued += 1,
+            // Changed or purged meanwhile (or the index lags): the next round reads it again.
+            Err(StoreError::ConditionFailed) => {}
+            Err(other) => return Err(other),
+        }
+    }
     for (prefix, partition_of) in LISTED {
         let entries = table
             .query(
@@ -183,8 +234,7 @@ async fn purge_listed(table: &dyn Table, org: &OrgId) -> Result<ListedRound, Sto
                 .and_then(partition_of)
             else {
                 // Not an entry this code wrote: remove the entry itself.
-                table.delete(&entry.key, Condition::None).await?;
-                round.removed += 1;
+                round.removed += usize::from(delete_if_there(table, &entry.key).await?);
                 continue;
             };
             let items = table
@@ -196,13 +246,11 @@ async fn purge_listed(table: &dyn Table, org: &OrgId) -> Result<ListedRound, Sto
                 .filter(|item| item.key != entry.key)
                 .collect();
             for item in &rest {
-                table.delete(&item.key, Condition::None).await?;
+                round.removed += usize::from(delete_if_there(table, &item.key).await?);
             }
             if rest.is_empty() {
-                table.delete(&entry.key, Condition::None).await?;
-                round.removed += 1;
+                round.removed += usize::from(delete_if_there(table, &entry.key).await?);
             }
-            round.removed += rest.len();
         }
     }
     Ok(round)

@@ -64,6 +64,20 @@ pub const LAYOUT: &[ItemKind] = &[
         what: "where the table sweep of expired items stopped, so the next run resumes there",
     },
     ItemKind {
+        name: "cleanup orphan scan",
+        pk: "CLEANUP",
+        sk: "ORPHANS",
+        gsi1: None,
+        what: "where the scan of payload blobs for orphans stopped (the blob store's cursor), so the next run resumes there",
+    },
+    ItemKind {
+        name: "cleanup lease",
+        pk: "CLEANUP",
+        sk: "LEASE",
+        gsi1: None,
+        what: "held by the run that purges datasets and removes orphan blobs (its random version names the holder; expires with the run), so overlapping runs never do or count that work twice",
+    },
+    ItemKind {
         name: "email claim",
         pk: "EMAIL#<hmac(email)>",
         sk: "EMAIL",
@@ -121,10 +135,45 @@ pub const LAYOUT: &[ItemKind] = &[
     },
     ItemKind {
         name: "audit event",
-        pk: "AUDIT#<org | _>#<day>",
+        pk: "AUDIT#<scope>#S<shard>",
+        sk: "<seq>",
+        gsi1: Some(("AUDITLOG#<scope>#S<shard>", "<time>#<evt>")),
+        what: "who did what to which resource, never a sensitive value; link <seq> of its shard's hash chain (scope: the org, else the user it concerns, else `_`; 16 shards by the event id's hash); in the index by time (expires)",
+    },
+    ItemKind {
+        name: "audit shard head",
+        pk: "AUDITHEAD#<scope>#S<shard>",
+        sk: "HEAD",
+        gsi1: Some(("AUDIT_DIRTY#<bucket>", "<scope>#S<shard>")),
+        what: "the last link of a shard's chain (seq, hash), moved conditionally with each event; in the index while no checkpoint covers it",
+    },
+    ItemKind {
+        name: "audit filter entry",
+        pk: "AUDITBY#<scope>#<actor | action | resource>#<value>#S<shard>",
         sk: "<time>#<evt>",
-        gsi1: Some(("AUDIT#<org | _>#ACTOR#<actor>", "<time>#<evt>")),
-        what: "who did what to which resource, never a sensitive value",
+        gsi1: None,
+        what: "a copy of an event filed under its actor, action or resource, for filtered logs (expires)",
+    },
+    ItemKind {
+        name: "audit checkpoint",
+        pk: "AUDITCP#<scope>",
+        sk: "<time>#<cpt>",
+        gsi1: None,
+        what: "every shard head of a scope, signed (JWS) with the audit key (expires after the events)",
+    },
+    ItemKind {
+        name: "audit signing key",
+        pk: "AUDIT_KEYS",
+        sk: "KEY#<kid>",
+        gsi1: None,
+        what: "Ed25519 key that signs checkpoints: public half, seed sealed under the key ring",
+    },
+    ItemKind {
+        name: "audit signing key head",
+        pk: "AUDIT_KEYS",
+        sk: "HEAD",
+        gsi1: None,
+        what: "names the audit key that signs; makes its creation race-safe",
     },
     ItemKind {
         name: "org",
@@ -305,8 +354,11 @@ pub const LAYOUT: &[ItemKind] = &[
         name: "dataset",
         pk: "DATASET#<dst>",
         sk: "DATASET",
-        gsi1: Some(("ORG#<org>", "DATASET#<dst>")),
-        what: "a dataset: org, name, description, JSON Schema, field policies and views (with each searchable field's blind-index length), PII rule, newest key version with its wrapped data key, running job, soft-delete time; the index lists an org's datasets",
+        gsi1: Some((
+            "ORG#<org> | DELETED_DATASETS",
+            "DATASET#<dst> | <purge_after ms>#<dst>",
+        )),
+        what: "a dataset: org, name, description, JSON Schema, field policies and views (with each searchable field's blind-index length), PII rule, newest key version with its wrapped data key, running job, soft-delete and purge times; the index lists an org's live datasets, and a soft-deleted one under `DELETED_DATASETS` by when the cleanup may purge it",
     },
     ItemKind {
         name: "dataset key version",
@@ -376,6 +428,16 @@ pub fn user_counters(user: &UserId) -> Key {
 /// Where the cleanup's sweep of expired items stopped.
 pub fn cleanup_state() -> Key {
     Key::new("CLEANUP", "SWEEP")
+}
+
+/// Where the cleanup's scan of payload blobs for orphans stopped.
+pub fn cleanup_orphan_scan() -> Key {
+    Key::new("CLEANUP", "ORPHANS")
+}
+
+/// The lease of the cleanup run that purges datasets and removes orphan blobs.
+pub fn cleanup_lease() -> Key {
+    Key::new("CLEANUP", "LEASE")
 }
 
 /// `EMAIL#<hmac(email)>`: an address's claim and its login failures, read by a login in one query.
@@ -523,35 +585,107 @@ pub fn outbox_message(recipient: &str, created_ms: i128, message: &str) -> Key {
 /// The scope of events that belong to no org.
 pub const PLATFORM_SCOPE: &str = "_";
 
-/// A scope's events of one day (`day` is `YYYY-MM-DD`).
-pub fn audit_day_partition(scope: &str, day: &str) -> String {
-    format!("AUDIT#{scope}#{day}")
+/// How many hash chains (shards) a scope's events are spread over: one partition takes about
+/// 1,000 writes/s, so a scope takes about 16,000 events/s.
+pub const AUDIT_SHARDS: u8 = 16;
+
+/// Buckets of the index of shard heads not yet covered by a checkpoint.
+pub const AUDIT_DIRTY_BUCKETS: u8 = 64;
+
+/// One shard's chain: its events in chain order.
+pub fn audit_chain_partition(scope: &str, shard: u8) -> String {
+    format!("AUDIT#{scope}#S{shard:02}")
 }
 
-/// An event in its day's partition; `sort_time` is RFC 3339 with nine fraction digits.
-pub fn audit_event(scope: &str, day: &str, sort_time: &str, event: &str) -> Key {
-    Key::new(
-        audit_day_partition(scope, day),
-        audit_sort_key(sort_time, event),
-    )
+/// Link `seq` (from 1) of a shard's chain.
+pub fn audit_link(scope: &str, shard: u8, seq: u64) -> Key {
+    Key::new(audit_chain_partition(scope, shard), audit_seq(seq))
 }
 
+/// A link's sort key: the sequence number, zero-padded so text order is chain order.
+pub fn audit_seq(seq: u64) -> String {
+    format!("{seq:012}")
+}
+
+/// The index partition of a shard's events by time (newest-first logs merge the shards').
+pub fn audit_log_partition(scope: &str, shard: u8) -> String {
+    format!("AUDITLOG#{scope}#S{shard:02}")
+}
+
+/// The last link of a shard's chain.
+pub fn audit_shard_head(scope: &str, shard: u8) -> Key {
+    Key::new(format!("AUDITHEAD#{scope}#S{shard:02}"), "HEAD")
+}
+
+/// The index partition that lists shard heads not yet covered by a checkpoint.
+pub fn audit_dirty_partition(bucket: u8) -> String {
+    format!("AUDIT_DIRTY#{bucket:02}")
+}
+
+/// A shard head's sort key in the dirty index.
+pub fn audit_dirty_sort_key(scope: &str, shard: u8) -> String {
+    format!("{scope}#S{shard:02}")
+}
+
+/// Time-ordered sort key of an event (`sort_time` is RFC 3339 with nine fraction digits).
 pub fn audit_sort_key(sort_time: &str, event: &str) -> String {
     format!("{sort_time}#{event}")
 }
 
-/// The index partition of one actor's events in a scope (a user's own activity is
-/// `audit_actor_partition(PLATFORM_SCOPE, user)`).
-pub fn audit_actor_partition(scope: &str, actor: &str) -> String {
-    format!("AUDIT#{scope}#ACTOR#{actor}")
+/// What a filtered log is filed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFilter<'a> {
+    Actor(&'a str),
+    Action(&'a str),
+    Resource(&'a str),
 }
 
-/// An event's place in the index of its actor's events.
-pub fn audit_by_actor(scope: &str, actor: &str, sort_time: &str, event: &str) -> Key {
+/// One shard of the events of a scope filed under `filter`.
+pub fn audit_filter_partition(scope: &str, filter: AuditFilter<'_>, shard: u8) -> String {
+    let (kind, value) = match filter {
+        AuditFilter::Actor(actor) => ("actor", actor),
+        AuditFilter::Action(action) => ("action", action),
+        AuditFilter::Resource(resource) => ("resource", resource),
+    };
+    format!("AUDITBY#{scope}#{kind}#{value}#S{shard:02}")
+}
+
+/// An event's entry under `filter`.
+pub fn audit_filter_entry(
+    scope: &str,
+    filter: AuditFilter<'_>,
+    shard: u8,
+    sort_time: &str,
+    event: &str,
+) -> Key {
     Key::new(
-        audit_actor_partition(scope, actor),
+        audit_filter_partition(scope, filter, shard),
         audit_sort_key(sort_time, event),
     )
+}
+
+/// A scope's checkpoints, oldest first.
+pub fn audit_checkpoints_partition(scope: &str) -> String {
+    format!("AUDITCP#{scope}")
+}
+
+pub fn audit_checkpoint(scope: &str, sort_time: &str, checkpoint: &str) -> Key {
+    Key::new(
+        audit_checkpoints_partition(scope),
+        audit_sort_key(sort_time, checkpoint),
+    )
+}
+
+/// The partition of the keys that sign audit checkpoints.
+pub const AUDIT_KEYS: &str = "AUDIT_KEYS";
+pub const AUDIT_KEY_PREFIX: &str = "KEY#";
+
+pub fn audit_signing_key(kid: &str) -> Key {
+    Key::new(AUDIT_KEYS, format!("{AUDIT_KEY_PREFIX}{kid}"))
+}
+
+pub fn audit_signing_key_head() -> Key {
+    Key::new(AUDIT_KEYS, "HEAD")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -852,6 +986,22 @@ pub fn dataset_in_org_index(org: &OrgId, dataset: &DatasetId) -> Key {
 
 pub const ORG_DATASETS_PREFIX: &str = "DATASET#";
 
+/// The index partition of soft-deleted datasets, in the order the cleanup may purge them.
+pub const DELETED_DATASETS: &str = "DELETED_DATASETS";
+
+/// Where a soft-deleted dataset waits in the index until `purge_after_ms` (Unix milliseconds).
+pub fn deleted_dataset_index(dataset: &DatasetId, purge_after_ms: i128) -> Key {
+    Key::new(
+        DELETED_DATASETS,
+        format!("{:015}#{dataset}", purge_after_ms.max(0)),
+    )
+}
+
+/// The sort-key range of [`DELETED_DATASETS`] whose purge time has come at `now_ms`.
+pub fn deleted_datasets_due(now_ms: i128) -> (String, String) {
+    ("0".to_owned(), format!("{:015}#~", now_ms.max(0)))
+}
+
 /// One version of a dataset's data key; zero-padded so versions sort in order.
 pub fn dataset_key_version(dataset: &DatasetId, version: u32) -> Key {
     Key::new(dataset_partition(dataset), format!("KEYV#{version:010}"))
@@ -942,6 +1092,19 @@ pub fn dataset_blob_prefix(dataset: &DatasetId) -> String {
 /// record points to until the record moves.
 pub fn payload_blob(dataset: &DatasetId, record: &RecordId, upload: &str) -> String {
     format!("datasets/{dataset}/{record}/{upload}")
+}
+
+/// The prefix of every payload blob (all datasets').
+pub const DATASET_BLOBS_PREFIX: &str = "datasets/";
+
+/// The dataset and record a [`payload_blob`] key names, if it is one.
+pub fn payload_blob_owner(key: &str) -> Option<(DatasetId, RecordId)> {
+    let mut parts = key.strip_prefix(DATASET_BLOBS_PREFIX)?.split('/');
+    let (dataset, record, upload) = (parts.next()?, parts.next()?, parts.next()?);
+    if upload.is_empty() || parts.next().is_some() {
+        return None;
+    }
+    Some((DatasetId::parse(dataset)?, RecordId::parse(record)?))
 }
 
 /// The layout as a Markdown table (what `docs/keys.md` holds).
@@ -1059,6 +1222,8 @@ mod tests {
             ("user counters", user_counters(&user)),
             ("session slot", session_slot(&user, 3)),
             ("cleanup state", cleanup_state()),
+            ("cleanup orphan scan", cleanup_orphan_scan()),
+            ("cleanup lease", cleanup_lease()),
             ("email claim", email_claim(digest)),
             ("login failures", login_failures(digest, 1_700_000_000)),
             ("login lock", login_lock(digest)),
@@ -1089,10 +1254,28 @@ mod tests {
                 rate_counter(RateBucket::VerifyUser(&user), 1),
             ),
             ("outbox message", outbox_message(user.as_str(), 1, "msg_x")),
+            ("audit event", audit_link("_", 3, 7)),
+            ("audit event", audit_link(user.as_str(), 15, 1)),
+            ("audit shard head", audit_shard_head(org_id.as_str(), 3)),
             (
-                "audit event",
-                audit_event("_", "2026-11-29", "2026-11-29T00:00:00.000000000Z", "evt_x"),
+                "audit filter entry",
+                audit_filter_entry(
+                    org_id.as_str(),
+                    AuditFilter::Action("auth.login"),
+                    3,
+                    "2026-11-29T00:00:00.000000000Z",
+                    "evt_x",
+                ),
             ),
+            (
+                "audit checkpoint",
+                audit_checkpoint(org_id.as_str(), "2026-11-29T00:00:00.000000000Z", "cpt_x"),
+            ),
+            (
+                "audit signing key",
+                audit_signing_key("01arz3ndektsv4rrffq69g5fav"),
+            ),
+            ("audit signing key head", audit_signing_key_head()),
             ("org", org(&org_id)),
             ("org counters", org_counters(&org_id)),
             ("org owner count", org_owner_count(&org_id)),

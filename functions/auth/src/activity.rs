@@ -2,8 +2,7 @@
 
 use axum::Json;
 use coffer_core::auth::AuthService;
-use coffer_core::http::{ApiError, Caller, PageParams, Pagination, Problem, Service};
-use coffer_core::store::Cursor;
+use coffer_core::http::{ApiError, Caller, PageParams, Problem, RawPagination, Service};
 
 use crate::views::{ActivityPage, ActivityView};
 
@@ -21,13 +20,13 @@ use crate::views::{ActivityPage, ActivityView};
 pub async fn activity(
     Service(auth): Service<AuthService>,
     caller: Caller,
-    page: Pagination,
+    page: RawPagination,
 ) -> Result<Json<ActivityPage>, ApiError> {
     let found = auth
-        .activity(caller.user()?, page.limit, page.cursor)
+        .activity(caller.user()?, page.limit, page.cursor.as_deref())
         .await?;
     Ok(Json(ActivityPage {
         items: found.events.iter().map(ActivityView::from).collect(),
-        next_cursor: found.next_cursor.as_ref().map(Cursor::encode),
+        next_cursor: found.next_cursor,
     }))
 }

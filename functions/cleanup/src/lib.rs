@@ -1,34 +1,86 @@
 //! The `cleanup` function: run by an EventBridge schedule, it rotates the token-signing key when
-//! due, advances datasets' re-encryption jobs, and purges what has expired.
+//! due, advances datasets' re-encryption jobs, writes signed audit checkpoints, purges deleted
+//! orgs and datasets (with their records and blobs), removes orphan payload blobs, and purges
+//! what has expired ([`cleanup::scheduled`]).
+//!
+//! A failed run answers a [`Diagnostic`] whose `error_type` says whether trying again may help:
+//! `Cleanup.Retryable` (the table or the blob store throttled or was unavailable) or
+//! `Cleanup.Fatal` (a bug or a bad item). Either way what the run finished stays finished and
+//! the next run resumes.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use coffer_core::cleanup::{self, CleanupReport};
+use coffer_core::cleanup::{self, CleanupError, CleanupReport};
 use coffer_core::{Ports, Settings};
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
 /// Time kept back from the invocation's deadline so the run ends cleanly.
 const MARGIN: Duration = Duration::from_secs(5);
+
+/// Why a run failed, as the function reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A dependency throttled or was unavailable: a retry, or the next scheduled run, resumes.
+    #[error("cleanup stopped, a dependency is unavailable: {0}")]
+    Unavailable(#[source] CleanupError),
+    /// Anything else: trying again will meet it again.
+    #[error("cleanup failed: {0}")]
+    Failed(#[source] CleanupError),
+}
+
+impl Error {
+    /// The `error_type` of a failure worth retrying.
+    pub const RETRYABLE: &'static str = "Cleanup.Retryable";
+    /// The `error_type` of any other failure.
+    pub const FATAL: &'static str = "Cleanup.Fatal";
+
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+impl From<CleanupError> for Error {
+    fn from(err: CleanupError) -> Self {
+        if err.is_retryable() {
+            Self::Unavailable(err)
+        } else {
+            Self::Failed(err)
+        }
+    }
+}
+
+impl From<Error> for Diagnostic {
+    fn from(err: Error) -> Self {
+        Diagnostic {
+            error_type: if err.is_retryable() {
+                Error::RETRYABLE
+            } else {
+                Error::FATAL
+            }
+            .to_owned(),
+            // Port errors name no id and no value.
+            error_message: err.to_string(),
+        }
+    }
+}
 
 /// Handles one scheduled event.
 pub async fn handle(
     ports: &Ports,
     settings: &Settings,
     event: LambdaEvent<EventBridgeEvent<Value>>,
-) -> Result<CleanupReport, lambda_runtime::Error> {
+) -> Result<CleanupReport, Error> {
     let deadline = instant_of(event.context.deadline);
     tracing::info!(source = %event.payload.source, "cleanup started");
-    let signing_key_added = cleanup::rotate_signing_key(ports, &settings.tokens).await;
-    // Re-encryption gets a third of the time; the purges and the sweep the rest.
-    let third = deadline.saturating_duration_since(Instant::now()) / 3;
-    let jobs = cleanup::advance_reencryption(ports, &settings.datasets, third).await;
-    let mut report = cleanup::run(ports, deadline, MARGIN).await?;
-    report.signing_key_added = signing_key_added;
-    report.reencryption_jobs_finished = jobs.finished;
-    report.records_resealed = jobs.resealed;
-    Ok(report)
+    cleanup::scheduled(ports, settings, deadline, MARGIN)
+        .await
+        .map_err(|err| {
+            let err = Error::from(err);
+            tracing::error!(error = %err, retryable = err.is_retryable(), "cleanup failed");
+            err
+        })
 }
 
 /// Lambda gives the deadline as Unix milliseconds; the run measures with a monotonic clock.

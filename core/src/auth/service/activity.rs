@@ -4,7 +4,6 @@
 use super::AuthService;
 use crate::audit::EventPage;
 use crate::auth::{AuthError, UserId};
-use crate::store::Cursor;
 
 impl AuthService {
     /// One page of the user's own security events: logins (failed ones on their account too),
@@ -14,8 +13,11 @@ impl AuthService {
         &self,
         user: &UserId,
         limit: usize,
-        cursor: Option<Cursor>,
+        cursor: Option<&str>,
     ) -> Result<EventPage, AuthError> {
-        Ok(self.audit.user_activity(user, limit, cursor).await?)
+        self.audit
+            .user_activity(user, limit, cursor)
+            .await
+            .map_err(AuthError::from)
     }
 }

@@ -25,7 +25,7 @@ use crate::store::schema::RateBucket;
 use crate::store::{Condition, TxOp};
 
 /// Places past a lowered cap that one login empties (keeps its transaction small).
-const PAST_CAP_PER_LOGIN: usize = 16;
+const PAST_CAP_PER_LOGIN: usize = 8;
 
 /// A successful login: the token exists only here.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 use secrecy::SecretString;
 
 use super::{AuthService, Failure, personal_inputs};
-use crate::audit::{AuditEvent, Change, RequestOrigin, retrying};
+use crate::audit::{AuditEvent, Change, EVENT_WRITES, RequestOrigin, retrying};
 use crate::auth::password::secrets_equal;
 use crate::auth::sessions::{Place, Session};
 use crate::auth::users::{Account, Credential};
@@ -11,8 +11,8 @@ use crate::auth::{AuthError, SessionId, UserId};
 use crate::store::{Condition, MAX_TRANSACTION_OPS, TxOp};
 
 /// Sessions ended per transaction when they do not all fit in the one that replaces the
-/// password (three writes each: the session, its place, the event).
-const ENDED_PER_CHUNK: usize = MAX_TRANSACTION_OPS / 3;
+/// password (the session, its place, and the event's writes).
+const ENDED_PER_CHUNK: usize = MAX_TRANSACTION_OPS / (2 + EVENT_WRITES);
 
 /// A session to end: one in a place, or one the index lists outside any place (made before
 /// sessions had places).
@@ -32,8 +32,8 @@ impl Ending<'_> {
     /// Its writes, the event included.
     fn writes(&self) -> usize {
         match self {
-            Self::Placed(_) => 3,
-            Self::Unplaced(_) => 2,
+            Self::Placed(_) => 2 + EVENT_WRITES,
+            Self::Unplaced(_) => 1 + EVENT_WRITES,
         }
     }
 }
@@ -165,8 +165,8 @@ impl AuthService {
             for index in &free {
                 change = change.op(self.sessions.still_free_op(user, *index));
             }
-            // Its own event is one more write.
-            let mut room = MAX_TRANSACTION_OPS.saturating_sub(change.len() + 1);
+            // Its own event's writes come on top.
+            let mut room = MAX_TRANSACTION_OPS.saturating_sub(change.len() + EVENT_WRITES);
             let mut fit = 0;
             for end in ending.iter().rev() {
                 if end.writes() > room {

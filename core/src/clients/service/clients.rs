@@ -14,7 +14,7 @@ use crate::tokens::Scopes;
 
 /// Certificates removed in one transaction, leaving room for the client, its revocation entry,
 /// the counter and the audit event.
-const CERTIFICATES_PER_CHANGE: usize = MAX_TRANSACTION_OPS - 10;
+const CERTIFICATES_PER_CHANGE: usize = MAX_TRANSACTION_OPS - 5 - crate::audit::EVENT_WRITES;
 
 impl ClientsService {
     /// Creates a client of `at`'s org with `scopes` (at most a member's: see

@@ -12,7 +12,7 @@ use crate::named_keys::{NamedKey, NamedKeyError};
 use crate::store::{Condition, MAX_TRANSACTION_OPS, schema};
 
 /// Versions deleted per transaction, leaving room for the key's item and the audit event.
-const VERSIONS_PER_CHANGE: u32 = (MAX_TRANSACTION_OPS - 5) as u32;
+const VERSIONS_PER_CHANGE: u32 = (MAX_TRANSACTION_OPS - 4 - crate::audit::EVENT_WRITES) as u32;
 
 impl NamedKeysService {
     /// Deletes every version below `below_version`, which may not exceed the key's

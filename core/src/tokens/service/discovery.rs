@@ -19,7 +19,7 @@ pub struct Jwk {
     pub crv: &'static str,
     /// `EdDSA`.
     pub alg: &'static str,
-    /// `sig`.
+    /// `sig` for token-signing keys, `audit` for the keys that sign audit checkpoints.
     #[serde(rename = "use")]
     pub use_: &'static str,
     pub kid: String,
@@ -36,6 +36,14 @@ impl Jwk {
             use_: "sig",
             kid: kid.to_owned(),
             x: URL_SAFE_NO_PAD.encode(public),
+        }
+    }
+
+    /// A key that signs audit checkpoints (`use: audit`): not for tokens.
+    pub fn audit(kid: &str, public: &[u8; 32]) -> Self {
+        Self {
+            use_: "audit",
+            ..Self::ed25519(kid, public)
         }
     }
 }
@@ -62,11 +70,20 @@ impl TokensService {
             keys = self.access_tokens.keys().refresh().await?;
         }
         let now = self.clock.now().unix_timestamp();
+        let audit_keys = self.audit_keys.published().await.map_err(|err| match err {
+            crate::audit::AuditError::Store(store) => TokenError::Store(store),
+            _ => TokenError::Corrupt("audit signing key"),
+        })?;
         Ok(keys
             .records
             .iter()
             .filter(|record| record.is_published(now))
             .map(|record| Jwk::ed25519(&record.kid, record.public.as_bytes()))
+            .chain(
+                audit_keys
+                    .iter()
+                    .map(|key| Jwk::audit(&key.kid, key.public.as_bytes())),
+            )
             .collect())
     }
 

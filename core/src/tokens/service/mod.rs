@@ -21,6 +21,7 @@ pub use issue::IssueRequest;
 use super::refresh::RefreshTokens;
 use super::{AccessTokens, Scopes, TokenError};
 use crate::access::{Access, Permission, Role};
+use crate::audit::signing_key::AuditKeys;
 use crate::audit::{AuditEvent, AuditSink, Change};
 use crate::clients::ClientsService;
 use crate::clock::Clock;
@@ -51,6 +52,8 @@ pub struct TokensService {
     access_tokens: Arc<AccessTokens>,
     refresh: RefreshTokens,
     clients: ClientsService,
+    /// The keys that sign audit checkpoints, published in the JWKS beside the token keys.
+    audit_keys: AuditKeys,
     settings: TokenSettings,
 }
 
@@ -66,6 +69,11 @@ impl GroupService for TokensService {
             access_tokens: state.access_tokens.clone(),
             refresh: RefreshTokens::new(ports.table.clone(), settings.refresh_ttl),
             clients: ClientsService::build(state).await?,
+            audit_keys: AuditKeys::new(
+                ports.table.clone(),
+                ports.keys.clone(),
+                ports.clock.clone(),
+            ),
             settings,
         })
     }

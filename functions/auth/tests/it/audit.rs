@@ -48,7 +48,7 @@ async fn every_identity_action_writes_an_audit_event_with_ids_an_ip_and_an_outco
     let events = app
         .service
         .audit()
-        .day(None, app.clock_now(), 1000)
+        .recent(account.user_id.as_str(), 1000)
         .await
         .unwrap();
 
@@ -98,7 +98,7 @@ async fn logout_is_audited() {
     let events = app
         .service
         .audit()
-        .day(None, app.clock_now(), 100)
+        .recent(account.user_id.as_str(), 100)
         .await
         .unwrap();
     let logout = events

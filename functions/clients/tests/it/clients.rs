@@ -217,31 +217,12 @@ async fn each_change_is_audited_without_key_material() {
     tick();
     app.delete(&path, token).await;
 
-    // The day's events of the org, as stored (oldest first).
-    let day = app
-        .state
-        .ports
-        .clock
-        .now()
-        .format(time::macros::format_description!("[year]-[month]-[day]"))
-        .unwrap();
-    let audit = app
-        .state
-        .ports
-        .table
-        .query(
-            &coffer_core::store::Query::partition(coffer_core::store::schema::audit_day_partition(
-                &org, &day,
-            ))
-            .limit(1000),
-        )
-        .await
-        .unwrap();
+    // The org's events, as stored (oldest first).
+    let audit = app.audit_links(&org).await;
     let attr = |item: &coffer_core::store::Item, name: &str| {
         item.attrs[name].as_str().unwrap_or_default().to_owned()
     };
     let clients: Vec<(String, String)> = audit
-        .items
         .iter()
         .filter(|item| attr(item, "action").starts_with("clients."))
         .map(|item| (attr(item, "action"), attr(item, "actor")))
@@ -263,7 +244,6 @@ async fn each_change_is_audited_without_key_material() {
 
     // No private key in what the events hold.
     let stored: String = audit
-        .items
         .iter()
         .map(|item| serde_json::to_string(&item.attrs).unwrap())
         .collect();

@@ -3,7 +3,7 @@
 //! plaintext or a context.
 
 use coffer_core::audit::{AuditEvent, AuditSink, Outcome};
-use coffer_core::store::{Item, Query, schema};
+use coffer_core::store::Item;
 use coffer_testkit::TestApp;
 use serde_json::json;
 
@@ -12,7 +12,7 @@ use crate::{b64, create_key, decrypt, encrypt, patch_key, rotate, trim};
 /// The org's `keys.*` events of today, oldest first.
 async fn key_events(app: &TestApp, org: &str) -> Vec<AuditEvent> {
     let mut events = AuditSink::new(app.state.ports.table.clone(), app.state.ports.clock.clone())
-        .day(Some(org), app.state.ports.clock.now(), 1000)
+        .recent(org, 1000)
         .await
         .unwrap();
     events.retain(|event| event.action.starts_with("keys."));
@@ -20,20 +20,10 @@ async fn key_events(app: &TestApp, org: &str) -> Vec<AuditEvent> {
     events
 }
 
-/// Every audit item of today, in `org`'s partition and the platform's, as stored.
+/// Every audit item of `org` and of the platform, as stored.
 async fn audit_items(app: &TestApp, org: &str) -> Vec<Item> {
-    let day = app
-        .state
-        .ports
-        .clock
-        .now()
-        .format(time::macros::format_description!("[year]-[month]-[day]"))
-        .unwrap();
-    let mut items = Vec::new();
-    for scope in [org, coffer_core::audit::PLATFORM_SCOPE] {
-        let query = Query::partition(schema::audit_day_partition(scope, &day)).limit(1000);
-        items.extend(app.stored(query).await);
-    }
+    let mut items = app.audit_links(org).await;
+    items.extend(app.audit_links(coffer_core::audit::PLATFORM_SCOPE).await);
     items
 }
 

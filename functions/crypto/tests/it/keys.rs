@@ -570,7 +570,7 @@ async fn trimming_150_versions_takes_several_transactions_and_leaves_none_below_
         app.state.ports.table.clone(),
         app.state.ports.clock.clone(),
     )
-    .day(Some(&w.id), app.state.ports.clock.now(), 1000)
+    .recent(&w.id, 1000)
     .await
     .unwrap()
     .into_iter()

@@ -278,25 +278,9 @@ pub async fn record_items(app: &TestApp, record: &str) -> Vec<Item> {
         .await
 }
 
-/// Every audit item of `org` of today and yesterday (the clock may have crossed midnight), as
-/// stored.
+/// Every audit item of `org` (or of a user, or `_`), as stored.
 pub async fn audit_items(app: &TestApp, org: &str) -> Vec<Item> {
-    let now = app.state.ports.clock.now();
-    let mut items = Vec::new();
-    for back in [1, 0] {
-        let day = (now - time::Duration::days(back)).date();
-        let day = format!(
-            "{:04}-{:02}-{:02}",
-            day.year(),
-            u8::from(day.month()),
-            day.day()
-        );
-        items.extend(
-            app.stored(Query::partition(schema::audit_day_partition(org, &day)))
-                .await,
-        );
-    }
-    items
+    app.audit_links(org).await
 }
 
 /// A text attribute of an audit item.

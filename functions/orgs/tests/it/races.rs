@@ -95,7 +95,7 @@ async fn a_member_added_and_removed_at_once_ends_in_one_state_with_both_audited(
         app.state.ports.table.clone(),
         app.state.ports.clock.clone(),
     )
-    .day(Some(&org), app.state.ports.clock.now(), 50)
+    .recent(&org, 50)
     .await
     .unwrap();
     let adds = events

@@ -114,10 +114,7 @@ async fn an_owner_or_admin_deanonymizes_their_orgs_tokens_and_the_read_is_audite
         Arc::clone(&t.app.state.ports.table),
         Arc::clone(&t.app.state.ports.clock),
     );
-    let events = audit
-        .day(Some(t.a.as_str()), OffsetDateTime::now_utc(), 100)
-        .await
-        .unwrap();
+    let events = audit.recent(t.a.as_str(), 100).await.unwrap();
     let reads: Vec<_> = events
         .iter()
         .filter(|e| e.action == "pii.deanonymize")

@@ -38,7 +38,7 @@ async fn a_pair_is_issued_verified_elsewhere_and_refreshed_once(app: TestApp) {
         app.state.ports.table.clone(),
         app.state.ports.clock.clone(),
     )
-    .day(None, app.state.ports.clock.now(), 1000)
+    .recent(user.id.as_str(), 1000)
     .await
     .unwrap();
     assert!(

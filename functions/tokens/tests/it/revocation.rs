@@ -153,7 +153,7 @@ async fn revoking_a_vault_ends_every_token_bound_to_it_and_new_ones_work() {
         app.state.ports.table.clone(),
         app.state.ports.clock.clone(),
     )
-    .day(Some(&w.id), app.state.ports.clock.now(), 200)
+    .recent(&w.id, 200)
     .await
     .unwrap();
     assert!(

@@ -1,0 +1,77 @@
+//! What reading, verifying and checkpointing the audit log can answer besides success, mapped
+//! once to problem documents.
+
+use crate::audit::{ChangeError, Conflicted};
+use crate::crypto::CryptoError;
+use crate::http::{ApiError, FieldError};
+use crate::keys::KeyError;
+use crate::store::{BadAttribute, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: &'static str,
+    },
+    #[error("another checkpoint was written at the same time; retry")]
+    ConcurrentChange,
+    #[error("the store failed")]
+    Store(#[from] StoreError),
+    #[error("the key service failed")]
+    Keys(#[from] KeyError),
+    #[error("a cryptographic operation failed")]
+    Crypto(#[from] CryptoError),
+    #[error("a stored audit item is malformed")]
+    Corrupt(#[from] BadAttribute),
+    #[error("a checkpoint could not be signed")]
+    Signing,
+}
+
+impl AuditError {
+    pub fn invalid(field: &'static str, message: &'static str) -> Self {
+        Self::Invalid { field, message }
+    }
+
+    /// Whether trying again later may succeed (a dependency failed, not the request or data).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Store(err) => err.is_retryable(),
+            Self::Keys(err) => err.is_retryable(),
+            Self::ConcurrentChange => true,
+            Self::Invalid { .. } | Self::Crypto(_) | Self::Corrupt(_) | Self::Signing => false,
+        }
+    }
+}
+
+impl From<ChangeError<AuditError>> for AuditError {
+    fn from(err: ChangeError<AuditError>) -> Self {
+        match err {
+            ChangeError::Refused(refusal) => refusal,
+            ChangeError::Conflict => Self::ConcurrentChange,
+            ChangeError::Store(store) => Self::Store(store),
+        }
+    }
+}
+
+impl Conflicted for AuditError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::ConcurrentChange)
+    }
+}
+
+impl From<AuditError> for ApiError {
+    fn from(err: AuditError) -> Self {
+        match err {
+            AuditError::Invalid { field, message } => {
+                ApiError::Validation(vec![FieldError::new(field, message)])
+            }
+            AuditError::ConcurrentChange => ApiError::Conflict(err.to_string()),
+            AuditError::Store(store) => ApiError::from_store(store),
+            AuditError::Keys(keys) => ApiError::from(keys),
+            AuditError::Crypto(_) | AuditError::Corrupt(_) | AuditError::Signing => {
+                ApiError::internal(err)
+            }
+        }
+    }
+}
