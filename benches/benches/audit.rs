@@ -200,7 +200,7 @@ fn verification(c: &mut Criterion) {
         b.iter(|| {
             let found = rt
                 .block_on(verify::verify(
-                    &*table,
+                    &table,
                     &org,
                     &[],
                     VerifyRange::default(),

@@ -217,9 +217,12 @@ impl Link {
         self.write_attrs(item)
     }
 
-    /// Copies of the link filed under its actor, action and resource — always three, an
-    /// absent actor or resource filed as [`NOBODY`], so that every event costs the same writes
-    /// (a failed login on an account and one for an unknown address look alike to the store).
+    /// The link's entries under its actor, action and resource — always three, an absent actor
+    /// or resource filed as [`NOBODY`], so that every event costs the same writes (a failed
+    /// login on an account and one for an unknown address look alike to the store). An entry
+    /// holds only the link's place (its shard is in the entry's partition): a copy of the
+    /// event would cost each audited change three times the bytes, and a filtered read gets the
+    /// few links a page shows.
     pub(crate) fn filter_entries(&self) -> Vec<Item> {
         let event = &self.event;
         let sort_time = event.sort_time();
@@ -231,22 +234,24 @@ impl Link {
         filters
             .into_iter()
             .map(|filter| {
-                self.write_attrs(Item::new(schema::audit_filter_entry(
+                Item::new(schema::audit_filter_entry(
                     &self.scope,
                     filter,
                     self.shard,
                     &sort_time,
                     &event.id,
-                )))
+                ))
+                .with_attr("seq", i64::try_from(self.seq).unwrap_or(i64::MAX))
+                .with_expiry(retention::expiry_of(event.time))
             })
             .collect()
     }
 
     /// The link an item of a chain holds; `None` when it is not one (unreadable as a link).
-    /// A link's place is its key in the chain; a filter entry's copy states it.
+    /// The link a chain item holds; its place is its key, its `seq` what it states.
     pub fn from_item(item: &Item) -> Option<Self> {
         let stated_seq = u64::try_from(attrs::count(item, "seq")).ok()?;
-        let seq = item.key.sk.parse().unwrap_or(stated_seq);
+        let seq = item.key.sk.parse().ok()?;
         Some(Self {
             event: AuditEvent::from_item(item)?,
             scope: attrs::text(item, "scope").ok()?.to_owned(),

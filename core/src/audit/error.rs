@@ -26,6 +26,9 @@ pub enum AuditError {
     Corrupt(#[from] BadAttribute),
     #[error("a checkpoint could not be signed")]
     Signing,
+    /// A task walking a shard panicked or was cancelled.
+    #[error("a verification task failed")]
+    Task,
 }
 
 impl AuditError {
@@ -39,7 +42,11 @@ impl AuditError {
             Self::Store(err) => err.is_retryable(),
             Self::Keys(err) => err.is_retryable(),
             Self::ConcurrentChange => true,
-            Self::Invalid { .. } | Self::Crypto(_) | Self::Corrupt(_) | Self::Signing => false,
+            Self::Invalid { .. }
+            | Self::Crypto(_)
+            | Self::Corrupt(_)
+            | Self::Signing
+            | Self::Task => false,
         }
     }
 }
@@ -69,9 +76,10 @@ impl From<AuditError> for ApiError {
             AuditError::ConcurrentChange => ApiError::Conflict(err.to_string()),
             AuditError::Store(store) => ApiError::from_store(store),
             AuditError::Keys(keys) => ApiError::from(keys),
-            AuditError::Crypto(_) | AuditError::Corrupt(_) | AuditError::Signing => {
-                ApiError::internal(err)
-            }
+            AuditError::Crypto(_)
+            | AuditError::Corrupt(_)
+            | AuditError::Signing
+            | AuditError::Task => ApiError::internal(err),
         }
     }
 }

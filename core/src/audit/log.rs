@@ -106,15 +106,19 @@ pub async fn read(
         before = Some(position);
     }
     let index = query.index();
-    let partitions: Vec<(bool, String)> = (0..schema::AUDIT_SHARDS)
+    let partitions: Vec<(u8, bool, String)> = (0..schema::AUDIT_SHARDS)
         .map(|shard| match index {
-            None => (true, schema::audit_log_partition(scope, shard)),
-            Some(filter) => (false, schema::audit_filter_partition(scope, filter, shard)),
+            None => (shard, true, schema::audit_log_partition(scope, shard)),
+            Some(filter) => (
+                shard,
+                false,
+                schema::audit_filter_partition(scope, filter, shard),
+            ),
         })
         .collect();
     let mut links = Vec::with_capacity(limit.min(1000));
     for _ in 0..MAX_ROUNDS {
-        let pages = join_all(partitions.iter().map(|(in_gsi1, partition)| {
+        let pages = join_all(partitions.iter().map(|(shard, in_gsi1, partition)| {
             let query = if *in_gsi1 {
                 Query::gsi1(partition.clone())
             } else {
@@ -124,12 +128,12 @@ pub async fn read(
                 .between(lower.clone(), upper.clone())
                 .descending()
                 .limit((limit + 1).min(Query::MAX_LIMIT));
-            async move { table.query(&query).await }
+            async move { (*shard, table.query(&query).await) }
         }))
         .await;
         let mut more_in_shards = false;
-        let mut merged: Vec<(String, Item)> = Vec::new();
-        for page in pages {
+        let mut merged: Vec<(String, u8, Item)> = Vec::new();
+        for (shard, page) in pages {
             let page = page?;
             more_in_shards |= page.next_cursor.is_some();
             merged.extend(page.items.into_iter().filter_map(|item| {
@@ -137,7 +141,7 @@ pub async fn read(
                 before
                     .as_ref()
                     .is_none_or(|b| key < *b)
-                    .then_some((key, item))
+                    .then_some((key, shard, item))
             }));
         }
         merged.sort_unstable_by(|a, b| b.0.cmp(&a.0));
@@ -145,9 +149,16 @@ pub async fn read(
         // items newer than anything it kept back.
         let certain = merged.len().min(limit);
         let more = more_in_shards || merged.len() > certain;
+        merged.truncate(certain);
+        let found = match index {
+            None => merged
+                .iter()
+                .map(|(_, _, item)| Link::from_item(item))
+                .collect(),
+            Some(_) => links_of_entries(table, scope, &merged).await?,
+        };
         let mut last_scanned = None;
-        for (key, item) in merged.into_iter().take(certain) {
-            let link = Link::from_item(&item);
+        for ((key, _, _), link) in merged.into_iter().zip(found) {
             if let Some(link) = link.filter(|link| query.matches(link)) {
                 links.push(link);
                 if links.len() == limit {
@@ -174,6 +185,20 @@ pub async fn read(
     }
     let next_cursor = before.as_deref().map(encode_cursor);
     Ok(LogPage { links, next_cursor })
+}
+
+/// The links filter entries point to (read at once; one that expired meanwhile is `None`).
+async fn links_of_entries(
+    table: &dyn Table,
+    scope: &str,
+    entries: &[(String, u8, Item)],
+) -> Result<Vec<Option<Link>>, AuditError> {
+    let reads = entries.iter().map(|(_, shard, entry)| async move {
+        let seq = u64::try_from(crate::store::attrs::count(entry, "seq")).unwrap_or(0);
+        let link = table.get(&schema::audit_link(scope, *shard, seq)).await?;
+        Ok::<_, AuditError>(link.as_ref().and_then(Link::from_item))
+    });
+    join_all(reads).await.into_iter().collect()
 }
 
 /// An item's time key: the index sort key of a link, the sort key of a filter entry.

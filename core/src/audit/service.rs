@@ -62,7 +62,7 @@ impl AuditService {
     ) -> Result<Verification, AuditError> {
         let keys = self.keys.published().await?;
         verify::verify(
-            &*self.table,
+            &self.table,
             at.org().as_str(),
             &keys,
             range,

@@ -10,6 +10,7 @@
 //! link 1 starts at a checkpoint naming the link before it, or at the retention horizon.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use futures_util::future::join_all;
 use serde::Serialize;
@@ -91,7 +92,7 @@ struct Anchor {
 
 /// Verifies `scope`'s chains (see the module's doc).
 pub async fn verify(
-    table: &dyn Table,
+    table: &Arc<dyn Table>,
     scope: &str,
     keys: &[AuditKeyRecord],
     range: VerifyRange,
@@ -102,7 +103,7 @@ pub async fn verify(
     {
         return Err(AuditError::invalid("from", "must not be after `to`"));
     }
-    let stored = checkpoint::all(table, scope).await?;
+    let stored = checkpoint::all(&**table, scope).await?;
     let mut breaks = Vec::new();
     let mut checkpoints: Vec<Checkpoint> = Vec::with_capacity(stored.len());
     for item in stored {
@@ -163,18 +164,20 @@ pub async fn verify(
         }
     }
     let horizon = now - Duration::days(i64::from(retention::days())) + Duration::days(1);
+    // Each shard on its own task: the hashing spreads over the cores.
     let walks = join_all((0..schema::AUDIT_SHARDS).map(|shard| {
         let shard_anchors = anchors.get(usize::from(shard)).cloned().unwrap_or_default();
         let root = root.and_then(|c| head_of(c, shard));
         let end = end.and_then(|c| head_of(c, shard));
-        async move {
+        let (table, scope) = (Arc::clone(table), scope.to_owned());
+        tokio::spawn(async move {
             let head = match end {
                 Some(_) => None,
-                None => Some(ShardHead::read(table, scope, shard).await?),
+                None => Some(ShardHead::read(&*table, &scope, shard).await?),
             };
             walk_shard(
-                table,
-                scope,
+                &*table,
+                &scope,
                 shard,
                 ShardWalk {
                     root,
@@ -185,12 +188,12 @@ pub async fn verify(
                 },
             )
             .await
-        }
+        })
     }))
     .await;
     let mut checked = 0;
     for walk in walks {
-        let (walked, broken) = walk?;
+        let (walked, broken) = walk.map_err(|_| AuditError::Task)??;
         checked += walked;
         breaks.extend(broken);
     }
@@ -513,7 +516,7 @@ mod tests {
         async fn verify(&self) -> Verification {
             let keys = self.keys.published().await.unwrap();
             verify(
-                &*self.ports.table,
+                &self.ports.table,
                 ORG,
                 &keys,
                 VerifyRange::default(),
@@ -674,7 +677,7 @@ mod tests {
         kit.events(7).await;
         let keys = kit.keys.published().await.unwrap();
         let found = verify(
-            &*kit.ports.table,
+            &kit.ports.table,
             ORG,
             &keys,
             VerifyRange {

@@ -90,7 +90,9 @@ impl From<crate::audit::AuditError> for AuthError {
             },
             A::Store(store) => Self::Store(store),
             A::ConcurrentChange => Self::ConcurrentChange,
-            A::Keys(_) | A::Crypto(_) | A::Corrupt(_) | A::Signing => Self::Corrupt("audit log"),
+            A::Keys(_) | A::Crypto(_) | A::Corrupt(_) | A::Signing | A::Task => {
+                Self::Corrupt("audit log")
+            }
         }
     }
 }

@@ -152,7 +152,7 @@ pub const LAYOUT: &[ItemKind] = &[
         pk: "AUDITBY#<scope>#<actor | action | resource>#<value>#S<shard>",
         sk: "<time>#<evt>",
         gsi1: None,
-        what: "a copy of an event filed under its actor, action or resource, for filtered logs (expires)",
+        what: "an event's place (`seq`) filed under its actor, action or resource, for filtered logs (expires)",
     },
     ItemKind {
         name: "audit checkpoint",
