@@ -19,6 +19,12 @@ use serde_json::Value;
 /// Time kept back from the invocation's deadline so the run ends cleanly.
 const MARGIN: Duration = Duration::from_secs(5);
 
+/// 2020-01-01 in Unix milliseconds: no Lambda deadline is earlier.
+const EPOCH_2020_MS: u64 = 1_577_836_800_000;
+
+/// How long a run may take when the invocation gives no deadline (a local emulator).
+const NO_DEADLINE_BUDGET: Duration = Duration::from_secs(30);
+
 /// Why a run failed, as the function reports it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -72,8 +78,20 @@ pub async fn handle(
     settings: &Settings,
     event: LambdaEvent<EventBridgeEvent<Value>>,
 ) -> Result<CleanupReport, Error> {
-    let deadline = instant_of(event.context.deadline);
-    tracing::info!(source = %event.payload.source, "cleanup started");
+    let mut deadline = instant_of(event.context.deadline);
+    if event.context.deadline < EPOCH_2020_MS {
+        // Lambda gives a Unix time in milliseconds; a local emulator may give none, or a
+        // duration (`cargo lambda watch` sends 600000).
+        tracing::warn!("the invocation has no usable deadline: running for the local budget");
+        deadline = Instant::now() + NO_DEADLINE_BUDGET;
+    }
+    tracing::info!(
+        source = %event.payload.source,
+        deadline_ms = event.context.deadline,
+        budget_ms = u64::try_from(deadline.saturating_duration_since(Instant::now()).as_millis())
+            .unwrap_or(u64::MAX),
+        "cleanup started"
+    );
     cleanup::scheduled(ports, settings, deadline, MARGIN)
         .await
         .map_err(|err| {

@@ -140,3 +140,67 @@ async fn a_scheduled_run_makes_the_first_signing_key_and_the_next_one_when_rotat
     assert!(second.is_some() && second != first, "due: a second key");
     assert_eq!(run().await.unwrap().signing_key_added, None);
 }
+
+#[tokio::test]
+async fn a_run_checkpoints_every_scope_whose_chains_moved_and_the_next_run_none() {
+    use coffer_core::audit::{AuditSink, Outcome, RequestOrigin, checkpoint};
+    let dir = tempfile::tempdir().unwrap();
+    let ports =
+        Ports::embedded(&Settings::embedded(dir.path()), ManualClock::starting_now()).unwrap();
+    let sink = AuditSink::new(ports.table.clone(), ports.clock.clone());
+    let org = "org_01arz3ndektsv4rrffq69g5fav";
+    let mut event = sink
+        .event(
+            "orgs.vault.create",
+            Outcome::Success,
+            &RequestOrigin::default(),
+        )
+        .unwrap()
+        .actor("usr_01arz3ndektsv4rrffq69g5fav");
+    event.org_id = Some(org.to_owned());
+    sink.record(&event).await.unwrap();
+
+    let settings = Settings::embedded(std::env::temp_dir());
+    let first = coffer_function_cleanup::handle(&ports, &settings, scheduled_event(60_000))
+        .await
+        .unwrap();
+    // The org, and the platform (the signing keys this first run made are audited there).
+    assert_eq!(first.audit_checkpoints_written, 2, "{first:?}");
+    let (written, _) = checkpoint::list(&*ports.table, org, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(written.len(), 1);
+    assert_eq!(
+        written[0].claims.heads.iter().map(|h| h.seq).sum::<u64>(),
+        1,
+        "the checkpoint covers the org's one event"
+    );
+
+    let second = coffer_function_cleanup::handle(&ports, &settings, scheduled_event(60_000))
+        .await
+        .unwrap();
+    assert_eq!(second.audit_checkpoints_written, 0, "{second:?}");
+}
+
+#[tokio::test]
+async fn an_invocation_without_a_usable_deadline_runs_for_the_local_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports =
+        Ports::embedded(&Settings::embedded(dir.path()), ManualClock::starting_now()).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/cleanup/scheduled.json"
+    );
+    let payload = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // `cargo lambda watch` sends a duration (600000) where Lambda sends a Unix time.
+    let mut context = Context::default();
+    context.deadline = 600_000;
+    let report = coffer_function_cleanup::handle(
+        &ports,
+        &Settings::embedded(std::env::temp_dir()),
+        LambdaEvent::new(payload, context),
+    )
+    .await
+    .unwrap();
+    assert!(!report.out_of_time, "{report:?}");
+}
