@@ -100,7 +100,9 @@ pub async fn run(
     let mut report = CleanupReport::default();
 
     // Orgs first: their live datasets join the dataset purge, due at once.
-    let orgs = crate::orgs::purge_deleted_orgs(&*ports.table, share(4), Duration::ZERO).await?;
+    let orgs =
+        crate::orgs::purge_deleted_orgs(&*ports.table, &*ports.clock, share(4), Duration::ZERO)
+            .await?;
     report.purged_orgs = orgs.orgs;
     report.purged_org_items = orgs.items;
     report.org_datasets_queued = orgs.datasets_queued;

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::Org;
+use crate::audit::{AuditEvent, Change, ChangeError, Outcome};
+use crate::clock::Clock;
+use crate::ids::EventId;
 use crate::ids::{ClientId, NamedKeyId, OrgId, UserId, VaultId};
 use crate::store::{Condition, Item, Query, StoreError, Table, TxOp, schema};
 
@@ -31,6 +34,7 @@ pub struct Purged {
 /// Purges soft-deleted orgs until none is left or `deadline` is `margin` away.
 pub async fn purge_deleted_orgs(
     table: &dyn Table,
+    clock: &dyn Clock,
     deadline: Instant,
     margin: Duration,
 ) -> Result<Purged, StoreError> {
@@ -79,7 +83,7 @@ pub async fn purge_deleted_orgs(
                     // finishes it.
                     break;
                 }
-                purged.orgs += usize::from(delete_if_there(table, &schema::org(&org)).await?);
+                purged.orgs += usize::from(remove_org(table, clock, &org).await?);
                 break;
             }
             for item in owned {
@@ -147,6 +151,36 @@ fn removal(org: &OrgId, item: &Item) -> Vec<TxOp> {
 
 /// Deletes the item at `key` if it is still there; says whether this call removed it (another
 /// run may have first).
+/// Removes the org's own item, the last of it, in one audited change (`orgs.org.purge` in the
+/// org's chain, by nobody: the schedule). `false` when another run removed it first.
+async fn remove_org(table: &dyn Table, clock: &dyn Clock, org: &OrgId) -> Result<bool, StoreError> {
+    let now = clock.now();
+    let event = AuditEvent {
+        id: EventId::generate(now)
+            .map_err(StoreError::backend)?
+            .to_string(),
+        time: now,
+        actor: None,
+        action: "orgs.org.purge",
+        resource: Some(org.to_string()),
+        outcome: Outcome::Success,
+        ip: None,
+        user_agent: None,
+        request_id: None,
+        org_id: Some(org.to_string()),
+        fields: Vec::new(),
+    };
+    match Change::<()>::new(event)
+        .delete(schema::org(org), Condition::MustExist)
+        .commit(table)
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(ChangeError::Conflict | ChangeError::Refused(())) => Ok(false),
+        Err(ChangeError::Store(err)) => Err(err),
+    }
+}
+
 async fn delete_if_there(table: &dyn Table, key: &crate::store::Key) -> Result<bool, StoreError> {
     match table.delete(key, Condition::MustExist).await {
         Ok(()) => Ok(true),

@@ -25,6 +25,7 @@ async fn purging_a_deleted_org_removes_its_clients_and_their_certificates() {
     let table = &*app.state.ports.table;
     let purged = coffer_core::orgs::purge_deleted_orgs(
         table,
+        &*app.state.ports.clock,
         Instant::now() + Duration::from_secs(60),
         Duration::from_secs(1),
     )

@@ -70,6 +70,7 @@ async fn purging_a_deleted_org_removes_its_named_keys_and_their_versions_even_mi
 
     let purged = coffer_core::orgs::purge_deleted_orgs(
         table,
+        &*app.state.ports.clock,
         Instant::now() + Duration::from_secs(60),
         Duration::from_secs(1),
     )
