@@ -5,6 +5,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::StreamExt as _;
 use futures_util::future::join_all;
 use time::OffsetDateTime;
 
@@ -12,7 +13,7 @@ use super::chain::{Link, NOBODY};
 use super::error::AuditError;
 use super::event::sort_time;
 use crate::store::schema::{self, AuditFilter};
-use crate::store::{Item, Query, Table};
+use crate::store::{Item, Key, Query, Table};
 
 /// Rounds of reading the shards for one page when checked filters leave it short.
 const MAX_ROUNDS: usize = 8;
@@ -187,18 +188,33 @@ pub async fn read(
     Ok(LogPage { links, next_cursor })
 }
 
-/// The links filter entries point to (read at once; one that expired meanwhile is `None`).
+/// Point reads of links in flight at once for one page.
+const LINK_READS: usize = 32;
+
+/// The links filter entries point to, in order (one that expired meanwhile is `None`).
 async fn links_of_entries(
     table: &dyn Table,
     scope: &str,
     entries: &[(String, u8, Item)],
 ) -> Result<Vec<Option<Link>>, AuditError> {
-    let reads = entries.iter().map(|(_, shard, entry)| async move {
-        let seq = u64::try_from(crate::store::attrs::count(entry, "seq")).unwrap_or(0);
-        let link = table.get(&schema::audit_link(scope, *shard, seq)).await?;
+    // Owned keys: a stream of futures borrowing the entries is not `Send` for every lifetime.
+    let keys: Vec<Key> = entries
+        .iter()
+        .map(|(_, shard, entry)| {
+            let seq = u64::try_from(crate::store::attrs::count(entry, "seq")).unwrap_or(0);
+            schema::audit_link(scope, *shard, seq)
+        })
+        .collect();
+    let reads = keys.into_iter().map(|key| async move {
+        let link = table.get(&key).await?;
         Ok::<_, AuditError>(link.as_ref().and_then(Link::from_item))
     });
-    join_all(reads).await.into_iter().collect()
+    futures_util::stream::iter(reads)
+        .buffered(LINK_READS)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// An item's time key: the index sort key of a link, the sort key of a filter entry.
