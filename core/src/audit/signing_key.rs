@@ -1,64 +1,35 @@
-//! The key that signs audit checkpoints: an Ed25519 key made on first use, its 32-byte seed
-//! stored only sealed (the envelope) under a data key from the key ring bound to its purpose and
-//! kid, its public half published in the JWKS with `use: audit` — for as long as it exists, since
-//! an auditor may check a years-old checkpoint. It is not rotated on a schedule: a checkpoint
-//! names its kid, so a new key could be added without breaking older checkpoints. The `HEAD`
-//! item names the key that signs and makes the first creation race-safe.
+//! The key that signs audit checkpoints: an Ed25519 key made on first use, stored as a
+//! [`SealedSeed`] (purpose `audit-signing`), its public half published in the JWKS with
+//! `use: audit` — for as long as it exists, since an auditor may check a years-old checkpoint.
+//! It is not rotated on a schedule: a checkpoint names its kid, so a new key could be added
+//! without breaking older checkpoints. The `HEAD` item names the key that signs and makes the
+//! first creation race-safe.
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{SigningKey, VerifyingKey};
-use zeroize::Zeroizing;
+use ed25519_dalek::SigningKey;
 
 use super::{AuditError, AuditSink, Change, ChangeError, Outcome, RequestOrigin};
 use crate::clock::Clock;
-use crate::crypto::{Envelope, random};
 use crate::ids::ulid_at;
-use crate::keys::{EncryptionContext, KeyRing, WrappedKey};
+use crate::keys::{KeyRing, SealedSeed, SealedSeedError};
 use crate::store::attrs::{self, BadAttribute};
 use crate::store::{Condition, Item, Query, Table, schema};
 
-/// A checkpoint-signing key as stored: public half in the clear, seed sealed.
-#[derive(Debug, Clone)]
-pub struct AuditKeyRecord {
-    pub kid: String,
-    pub public: VerifyingKey,
-    wrapped: WrappedKey,
-    sealed_seed: Vec<u8>,
-}
+/// The purpose its data key is bound to.
+const PURPOSE: &str = "audit-signing";
 
-impl AuditKeyRecord {
-    fn to_item(&self) -> Item {
-        Item::new(schema::audit_signing_key(&self.kid))
-            .with_attr("kid", self.kid.as_str())
-            .with_attr("public", STANDARD.encode(self.public.as_bytes()))
-            .with_attr("wrapped", STANDARD.encode(&self.wrapped.0))
-            .with_attr("sealed_seed", STANDARD.encode(&self.sealed_seed))
+/// A checkpoint-signing key as stored.
+pub type AuditKeyRecord = SealedSeed;
+
+impl From<SealedSeedError> for AuditError {
+    fn from(err: SealedSeedError) -> Self {
+        match err {
+            SealedSeedError::Keys(err) => Self::Keys(err),
+            SealedSeedError::Crypto(err) => Self::Crypto(err),
+            SealedSeedError::Mismatch => Self::Corrupt(BadAttribute("public")),
+        }
     }
-
-    fn from_item(item: &Item) -> Result<Self, BadAttribute> {
-        let bytes = |name: &'static str| attrs::parsed(item, name, |raw| STANDARD.decode(raw).ok());
-        let public: [u8; 32] = bytes("public")?
-            .try_into()
-            .map_err(|_| BadAttribute("public"))?;
-        Ok(Self {
-            kid: attrs::text(item, "kid")?.to_owned(),
-            public: VerifyingKey::from_bytes(&public).map_err(|_| BadAttribute("public"))?,
-            wrapped: WrappedKey(bytes("wrapped")?),
-            sealed_seed: bytes("sealed_seed")?,
-        })
-    }
-}
-
-/// The encryption context of an audit key's data key: unwrappable only for this purpose and kid.
-fn context(kid: &str) -> EncryptionContext {
-    [
-        ("purpose".to_owned(), "audit-signing".to_owned()),
-        ("kid".to_owned(), kid.to_owned()),
-    ]
-    .into()
 }
 
 /// Reads and creates the checkpoint-signing keys.
@@ -89,7 +60,7 @@ impl AuditKeys {
                 )
                 .await?;
             for item in &page.items {
-                keys.push(AuditKeyRecord::from_item(item)?);
+                keys.push(SealedSeed::from_item(item)?);
             }
             cursor = page.next_cursor;
             if cursor.is_none() {
@@ -108,8 +79,8 @@ impl AuditKeys {
                     .get(&schema::audit_signing_key(kid))
                     .await?
                     .ok_or(BadAttribute("kid"))?;
-                let record = AuditKeyRecord::from_item(&item)?;
-                let key = self.unseal(&record).await?;
+                let record = SealedSeed::from_item(&item)?;
+                let key = record.open(&*self.ring, PURPOSE).await?;
                 return Ok((record.kid, key));
             }
             self.create().await?;
@@ -117,41 +88,12 @@ impl AuditKeys {
         Err(AuditError::Signing)
     }
 
-    async fn unseal(&self, record: &AuditKeyRecord) -> Result<SigningKey, AuditError> {
-        let data_key = self
-            .ring
-            .unwrap_data_key(&record.wrapped, &context(&record.kid))
-            .await?;
-        let seed = Zeroizing::new(
-            Envelope::parse(&record.sealed_seed)?.open(&data_key, record.kid.as_bytes())?,
-        );
-        let seed: &[u8; 32] = seed
-            .as_slice()
-            .try_into()
-            .map_err(|_| BadAttribute("sealed_seed"))?;
-        let key = SigningKey::from_bytes(seed);
-        if key.verifying_key() != record.public {
-            return Err(AuditError::Corrupt(BadAttribute("public")));
-        }
-        Ok(key)
-    }
-
     /// Makes the first key and its head in one audited transaction; of racing processes one
     /// writes and the others read its key.
     async fn create(&self) -> Result<(), AuditError> {
         let now = self.clock.now();
         let kid = format!("audit-{}", ulid_at(now)?.to_string().to_lowercase());
-        let seed = Zeroizing::new(random::bytes::<32>()?);
-        let public = SigningKey::from_bytes(&seed).verifying_key();
-        let generated = self.ring.generate_data_key(&context(&kid)).await?;
-        let sealed_seed =
-            Envelope::seal(&generated.plaintext, b"", kid.as_bytes(), seed.as_slice())?;
-        let record = AuditKeyRecord {
-            kid: kid.clone(),
-            public,
-            wrapped: generated.wrapped,
-            sealed_seed,
-        };
+        let record = SealedSeed::generate(&*self.ring, PURPOSE, &kid).await?;
         let event = AuditSink::new(self.table.clone(), self.clock.clone())
             .event(
                 "audit.signing_key.create",
@@ -159,9 +101,10 @@ impl AuditKeys {
                 &RequestOrigin::default(),
             )?
             .resource(&kid);
+        let key = record.write_attrs(Item::new(schema::audit_signing_key(&kid)));
         let head = Item::new(schema::audit_signing_key_head()).with_attr("kid", kid.as_str());
         match Change::<AuditError>::new(event)
-            .put(record.to_item(), Condition::MustNotExist)
+            .put(key, Condition::MustNotExist)
             .put(head, Condition::MustNotExist)
             .commit(&*self.table)
             .await

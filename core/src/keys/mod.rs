@@ -5,6 +5,7 @@ mod cache;
 mod error;
 pub mod kms;
 pub mod local;
+pub mod sealed_seed;
 mod wrapped_version;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use async_trait::async_trait;
 
 pub use cache::DataKeyCache;
 pub use error::KeyError;
+pub use sealed_seed::{SealedSeed, SealedSeedError};
 pub use wrapped_version::WrappedVersion;
 
 use crate::crypto::DataKey;

@@ -48,6 +48,17 @@ pub enum TokenError {
     Crypto(#[from] CryptoError),
 }
 
+impl From<crate::keys::SealedSeedError> for TokenError {
+    fn from(err: crate::keys::SealedSeedError) -> Self {
+        use crate::keys::SealedSeedError as S;
+        match err {
+            S::Keys(err) => Self::Keys(err),
+            S::Crypto(err) => Self::Crypto(err),
+            S::Mismatch => Self::Corrupt("signing key pair"),
+        }
+    }
+}
+
 impl From<BadAttribute> for TokenError {
     fn from(_: BadAttribute) -> Self {
         Self::Corrupt("attribute")

@@ -12,18 +12,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use time::OffsetDateTime;
-use zeroize::Zeroizing;
 
 use super::TokenError;
 use crate::audit::{AuditSink, Change, RequestOrigin};
 use crate::clock::Clock;
-use crate::crypto::{Envelope, random};
 use crate::ids::ulid_at;
-use crate::keys::{EncryptionContext, KeyRing, WrappedKey};
+use crate::keys::{KeyRing, SealedSeed};
 use crate::settings::TokenSettings;
 use crate::store::attrs::{self, BadAttribute};
 use crate::store::{Condition, Item, Query, Table, schema};
@@ -35,7 +31,8 @@ const MAX_ACCESS_TTL: i64 = 86_400;
 /// and for clock skew.
 const RETIRE_MARGIN: i64 = 3_600;
 
-/// A signing key as stored: public half in the clear, seed sealed.
+/// A signing key as stored: public half in the clear, seed sealed ([`SealedSeed`], purpose
+/// `token-signing`).
 #[derive(Debug, Clone)]
 pub struct SigningKeyRecord {
     pub kid: String,
@@ -44,8 +41,7 @@ pub struct SigningKeyRecord {
     pub signs_from: i64,
     /// Unix seconds until which it stays in the JWKS; `None` while it is the newest key.
     pub published_until: Option<i64>,
-    wrapped: WrappedKey,
-    sealed_seed: Vec<u8>,
+    seed: SealedSeed,
     version: u64,
 }
 
@@ -56,14 +52,12 @@ impl SigningKeyRecord {
     }
 
     fn to_item(&self) -> Item {
-        let mut item = Item::new(schema::signing_key(&self.kid))
+        let mut item = self
+            .seed
+            .write_attrs(Item::new(schema::signing_key(&self.kid)))
             .with_version(self.version)
-            .with_attr("kid", self.kid.as_str())
-            .with_attr("public", STANDARD.encode(self.public.as_bytes()))
             .with_attr("signs_from", self.signs_from)
-            .with_attr("published_until", self.published_until)
-            .with_attr("wrapped", STANDARD.encode(&self.wrapped.0))
-            .with_attr("sealed_seed", STANDARD.encode(&self.sealed_seed));
+            .with_attr("published_until", self.published_until);
         if let Some(until) = self.published_until {
             item = item.with_expiry(until);
         }
@@ -71,33 +65,23 @@ impl SigningKeyRecord {
     }
 
     fn from_item(item: &Item) -> Result<Self, BadAttribute> {
-        let bytes = |name: &'static str| attrs::parsed(item, name, |raw| STANDARD.decode(raw).ok());
-        let public: [u8; 32] = bytes("public")?
-            .try_into()
-            .map_err(|_| BadAttribute("public"))?;
+        let seed = SealedSeed::from_item(item)?;
         Ok(Self {
-            kid: attrs::text(item, "kid")?.to_owned(),
-            public: VerifyingKey::from_bytes(&public).map_err(|_| BadAttribute("public"))?,
+            kid: seed.kid.clone(),
+            public: seed.public,
             signs_from: attrs::count(item, "signs_from"),
             published_until: item
                 .attrs
                 .get("published_until")
                 .and_then(serde_json::Value::as_i64),
-            wrapped: WrappedKey(bytes("wrapped")?),
-            sealed_seed: bytes("sealed_seed")?,
+            seed,
             version: item.version,
         })
     }
 }
 
-/// The encryption context of a signing key's data key: unwrappable only for this purpose and kid.
-fn context(kid: &str) -> EncryptionContext {
-    [
-        ("purpose".to_owned(), "token-signing".to_owned()),
-        ("kid".to_owned(), kid.to_owned()),
-    ]
-    .into()
-}
+/// The purpose a signing key's data key is bound to.
+const PURPOSE: &str = "token-signing";
 
 /// Reads, creates and rotates the signing keys.
 #[derive(Debug, Clone)]
@@ -157,25 +141,14 @@ impl SigningKeyStore {
         Ok(keys.into_values().collect())
     }
 
-    /// The private key of `record`, unsealed through the key ring.
+    /// The private key of `record`, unsealed through the key ring. A record whose kid was
+    /// changed does not open: the seed is bound to its kid.
     #[tracing::instrument(level = "debug", skip_all, fields(kid = %record.kid))]
     pub async fn unseal(&self, record: &SigningKeyRecord) -> Result<SigningKey, TokenError> {
-        let data_key = self
-            .ring
-            .unwrap_data_key(&record.wrapped, &context(&record.kid))
-            .await?;
-        let seed = Zeroizing::new(
-            Envelope::parse(&record.sealed_seed)?.open(&data_key, record.kid.as_bytes())?,
-        );
-        let seed: &[u8; 32] = seed
-            .as_slice()
-            .try_into()
-            .map_err(|_| TokenError::Corrupt("signing key seed"))?;
-        let key = SigningKey::from_bytes(seed);
-        if key.verifying_key() != record.public {
+        if record.kid != record.seed.kid {
             return Err(TokenError::Corrupt("signing key pair"));
         }
-        Ok(key)
+        Ok(record.seed.open(&*self.ring, PURPOSE).await?)
     }
 
     /// Makes the first key if there is none (signing at once: no token can name an older one).
@@ -280,18 +253,13 @@ impl SigningKeyStore {
     }
 
     async fn generate(&self, kid: &str, signs_from: i64) -> Result<SigningKeyRecord, TokenError> {
-        let seed = Zeroizing::new(random::bytes::<32>()?);
-        let public = SigningKey::from_bytes(&seed).verifying_key();
-        let generated = self.ring.generate_data_key(&context(kid)).await?;
-        let sealed_seed =
-            Envelope::seal(&generated.plaintext, b"", kid.as_bytes(), seed.as_slice())?;
+        let seed = SealedSeed::generate(&*self.ring, PURPOSE, kid).await?;
         Ok(SigningKeyRecord {
             kid: kid.to_owned(),
-            public,
+            public: seed.public,
             signs_from,
             published_until: None,
-            wrapped: generated.wrapped,
-            sealed_seed,
+            seed,
             version: 1,
         })
     }
