@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use coffer_core::audit::chain::{Link, ShardHead};
 use coffer_core::audit::verify::{self, VerifyRange};
 use coffer_core::audit::{AuditEvent, AuditSink, Change, Outcome, RequestOrigin};
-use coffer_core::ids::OrgId;
+use coffer_core::ids::{OrgId, VaultId};
 use coffer_core::store::sqlite::SqliteTable;
 use coffer_core::store::{Condition, Item, Key, Query, Table, TxOp, schema};
 use coffer_core::{Clock, SystemClock};
@@ -54,6 +54,15 @@ fn org_event(sink: &AuditSink, org: &str, n: u64) -> AuditEvent {
     event
 }
 
+/// The one write each change makes: a new vault's item (its key from the schema module).
+fn vault_key(org: &str) -> Key {
+    let org = OrgId::parse(org).unwrap();
+    schema::vault(&org, &VaultId::generate(OffsetDateTime::now_utc()).unwrap())
+}
+
+/// The org the cached verification table's chains belong to.
+const VERIFY_ORG: &str = "org_01arz3ndektsv4rrffq69g5fav";
+
 fn change(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
@@ -71,7 +80,7 @@ fn change(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             let event = org_event(&sink, &org, n);
-            let item = Item::new(Key::new(format!("BENCH#{org}"), format!("V#{n}")));
+            let item = Item::new(vault_key(&org));
             rt.block_on(
                 Change::<()>::new(event)
                     .put(item, Condition::MustNotExist)
@@ -90,10 +99,7 @@ fn change(c: &mut Criterion) {
                         tokio::spawn(async move {
                             for i in (task..iters).step_by(8) {
                                 let event = org_event(&sink, &org, i);
-                                let item = Item::new(Key::new(
-                                    format!("BENCH8#{org}"),
-                                    format!("{}#{i}", event.id),
-                                ));
+                                let item = Item::new(vault_key(&org));
                                 Change::<()>::new(event)
                                     .put(item, Condition::MustNotExist)
                                     .commit(&*table)
@@ -113,7 +119,7 @@ fn change(c: &mut Criterion) {
     group.bench_function("bare_put", |b| {
         b.iter(|| {
             n += 1;
-            let item = Item::new(Key::new(format!("BARE#{org}"), format!("V#{n}")));
+            let item = Item::new(vault_key(&org));
             rt.block_on(table.put(item, Condition::MustNotExist))
                 .unwrap();
         });
@@ -136,14 +142,18 @@ fn chains(rt: &tokio::runtime::Runtime, events: u64) -> (Arc<dyn Table>, String)
     let path = dir.join(format!("audit-verify-{events}.sqlite3"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let table: Arc<dyn Table> = Arc::new(SqliteTable::open(&path, Arc::clone(&clock)).unwrap());
-    let marker = Key::new("BENCH_AUDIT", "ORG");
-    if let Some(item) = rt.block_on(table.get(&marker)).unwrap() {
-        let org = item.attrs["org"].as_str().unwrap().to_owned();
+    let org = VERIFY_ORG.to_owned();
+    // Built already when the shards' heads say so.
+    let mut built = 0;
+    for shard in 0..schema::AUDIT_SHARDS {
+        built += rt
+            .block_on(ShardHead::read(&*table, &org, shard))
+            .unwrap()
+            .seq;
+    }
+    if built == events {
         return (table, org);
     }
-    let org = OrgId::generate(OffsetDateTime::now_utc())
-        .unwrap()
-        .to_string();
     let sink = AuditSink::new(Arc::clone(&table), clock);
     let mut heads: Vec<ShardHead> = (0..schema::AUDIT_SHARDS)
         .map(|shard| ShardHead::genesis(&org, shard))
@@ -174,10 +184,6 @@ fn chains(rt: &tokio::runtime::Runtime, events: u64) -> (Arc<dyn Table>, String)
             condition: Condition::None,
         });
     }
-    batch.push(TxOp::Put {
-        item: Item::new(marker).with_attr("org", org.as_str()),
-        condition: Condition::None,
-    });
     for chunk in batch.chunks(100) {
         rt.block_on(table.transact(chunk.to_vec())).unwrap();
     }

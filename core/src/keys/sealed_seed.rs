@@ -124,9 +124,8 @@ mod tests {
             .unwrap();
         let key = sealed.open(&*ring, "audit-signing").await.unwrap();
         assert_eq!(key.verifying_key(), sealed.public);
-        let back =
-            SealedSeed::from_item(&sealed.write_attrs(Item::new(crate::store::Key::new("A", "B"))))
-                .unwrap();
+        let item = Item::new(crate::store::schema::audit_signing_key("k1"));
+        let back = SealedSeed::from_item(&sealed.write_attrs(item)).unwrap();
         let reopened = back.open(&*ring, "audit-signing").await.unwrap();
         assert_eq!(reopened.verifying_key(), key.verifying_key());
         assert!(sealed.open(&*ring, "token-signing").await.is_err());
