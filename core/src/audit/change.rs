@@ -173,22 +173,27 @@ impl<E> Change<E> {
         } = self;
         let _appending = chain::lock_shards(&events).await;
         let own = ops.len();
+        let started = std::time::Instant::now();
         let mut appends = 0;
         loop {
             appends += 1;
+            // A head that moved means another writer's append went through: the chain makes
+            // progress, so a head-only conflict is retried for a while, not a number of times
+            // (on a loaded machine a burst of writers can move one head more often than that).
+            let again = appends < CHAIN_ATTEMPTS || started.elapsed() < CHAIN_PATIENCE;
             let mut all = Vec::with_capacity(own + events.len() * 5);
             all.extend(ops.iter().cloned());
             all.extend(chain::append_ops(table, &events).await?);
             match table.transact(all).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::TransactionFailed { failed })
-                    if failed.iter().all(|index| *index >= own) && appends < CHAIN_ATTEMPTS =>
+                    if failed.iter().all(|index| *index >= own) && again =>
                 {
                     jitter(appends).await;
                 }
                 // DynamoDB's TransactionConflict: another transaction held an item; nothing
                 // was written, and the same write may simply be made again.
-                Err(StoreError::Conflict) if appends < CHAIN_ATTEMPTS => jitter(appends).await,
+                Err(StoreError::Conflict) if again => jitter(appends).await,
                 Err(StoreError::TransactionFailed { mut failed }) => {
                     failed.sort_unstable();
                     let first = refusals
@@ -207,8 +212,11 @@ impl<E> Change<E> {
     }
 }
 
-/// Rounds of appending to a chain whose head other processes keep moving.
+/// Rounds of appending to a chain whose head other writers keep moving, at the least...
 const CHAIN_ATTEMPTS: usize = 16;
+
+/// ...and for at least this long: every lost round is another writer's append.
+const CHAIN_PATIENCE: Duration = Duration::from_secs(5);
 
 async fn jitter(attempt: usize) {
     let ceiling = 1u64 << attempt.min(6);
@@ -336,6 +344,86 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    /// Another process: before each of the first `times` transactions, it appends an event to
+    /// the shard the change writes to, so the head the change read has moved.
+    #[derive(Debug)]
+    struct Interloper {
+        inner: Arc<dyn Table>,
+        audit: AuditSink,
+        shard: u8,
+        times: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Table for Interloper {
+        async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+            self.inner.get(key).await
+        }
+        async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+            self.inner.put(item, condition).await
+        }
+        async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+            self.inner.delete(key, condition).await
+        }
+        async fn query(
+            &self,
+            query: &crate::store::Query,
+        ) -> Result<crate::store::Page, StoreError> {
+            self.inner.query(query).await
+        }
+        async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+            let left = self.times.load(std::sync::atomic::Ordering::SeqCst);
+            if left > 0 {
+                self.times
+                    .store(left - 1, std::sync::atomic::Ordering::SeqCst);
+                let rival = loop {
+                    let candidate = event(&self.audit);
+                    if chain::shard_of(&candidate.id) == self.shard {
+                        break candidate;
+                    }
+                };
+                let appended = chain::append_ops(&*self.inner, &[rival]).await?;
+                self.inner.transact(appended).await?;
+            }
+            self.inner.transact(ops).await
+        }
+        async fn increment(&self, key: &Key, by: i64, expires_at: i64) -> Result<i64, StoreError> {
+            self.inner.increment(key, by, expires_at).await
+        }
+        async fn sweep_expired(
+            &self,
+            limit: usize,
+            from: Option<&crate::store::Cursor>,
+        ) -> Result<crate::store::Sweep, StoreError> {
+            self.inner.sweep_expired(limit, from).await
+        }
+        async fn ping(&self) -> Result<(), StoreError> {
+            self.inner.ping().await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_commits_while_other_writers_move_its_chain_head_more_often_than_its_attempt_count()
+     {
+        let (table, audit, _dir) = setup();
+        let change_event = event(&audit);
+        let interloper = Interloper {
+            inner: Arc::clone(&table),
+            audit: audit.clone(),
+            shard: chain::shard_of(&change_event.id),
+            times: std::sync::atomic::AtomicUsize::new(CHAIN_ATTEMPTS + 4),
+        };
+        Change::<Rule>::new(change_event.clone())
+            .put(Item::new(Key::new("A", "1")), Condition::MustNotExist)
+            .commit(&interloper)
+            .await
+            .unwrap();
+        assert!(table.get(&Key::new("A", "1")).await.unwrap().is_some());
+        let events = audit.recent(PLATFORM_SCOPE, 100).await.unwrap();
+        assert_eq!(events.len(), CHAIN_ATTEMPTS + 4 + 1);
+        assert!(events.iter().any(|e| e.id == change_event.id));
     }
 
     #[tokio::test]

@@ -324,7 +324,14 @@ async fn a_blind_index_entry_given_another_records_ciphertext_fails_the_search(a
         "customer2@example.com",
     )
     .await;
-    assert_eq!(crate::support::ids_of(&other), vec![s.b.clone()]);
+    // The blind index is truncated on purpose (a bucket holds several values), so the two
+    // addresses may share a bucket: then the tampered entry is a candidate of this search too,
+    // and it is refused as well rather than answered from a corrupt entry.
+    if ours.attrs["index"] == theirs.attrs["index"] {
+        refused_as_corrupt(&other, "customer2@example.com");
+    } else {
+        assert_eq!(crate::support::ids_of(&other), vec![s.b.clone()]);
+    }
 }
 
 /// Each case on the embedded backend and on moto.
