@@ -35,6 +35,11 @@ pub struct Settings {
     /// Largest JSON body the crypto routes accept (batches of up to 1000 items), in bytes.
     /// Lambda caps a request at 6 MB, so more cannot arrive there.
     pub crypto_max_body_bytes: usize,
+    /// Largest JSON body the PII routes accept, in bytes (`COFFER_PII_MAX_BODY_BYTES`, default
+    /// 16 MiB, at most 64 MiB): a text to scan may be far larger than the engine's 1 MiB pass
+    /// (it is scanned window by window), so this is what bounds it. Lambda caps a request at
+    /// 6 MB, so more cannot arrive there.
+    pub pii_max_body_bytes: usize,
     /// How long a plaintext data key may stay in memory.
     pub data_key_max_age: Duration,
     /// How many times a cached plaintext data key may be used.
@@ -370,6 +375,14 @@ impl Settings {
                 6_000_000,
                 1..=16 * 1_048_576,
             )?,
+            // The body is held twice while it is parsed (bytes, then the text): 64 MiB keeps a
+            // request well inside a 512 MB function.
+            pii_max_body_bytes: number(
+                &get,
+                "COFFER_PII_MAX_BODY_BYTES",
+                16 * 1_048_576,
+                1..=64 * 1_048_576,
+            )?,
             data_key_max_age: Duration::from_secs(number(
                 &get,
                 "COFFER_DATA_KEY_MAX_AGE_SECONDS",
@@ -654,6 +667,22 @@ mod tests {
         ] {
             let err = Settings::from_vars(vars(&[(name, value)])).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_pii_body_limit_defaults_to_16_mib_and_is_checked() {
+        let s = Settings::from_vars(vars(&[])).unwrap();
+        assert_eq!(s.pii_max_body_bytes, 16 * 1_048_576);
+        let s = Settings::from_vars(vars(&[("COFFER_PII_MAX_BODY_BYTES", "6000000")])).unwrap();
+        assert_eq!(s.pii_max_body_bytes, 6_000_000);
+        for value in ["0", "67108865", "lots"] {
+            let err =
+                Settings::from_vars(vars(&[("COFFER_PII_MAX_BODY_BYTES", value)])).unwrap_err();
+            assert!(
+                err.to_string().contains("COFFER_PII_MAX_BODY_BYTES"),
+                "{err}"
+            );
         }
     }
 

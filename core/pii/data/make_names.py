@@ -10,7 +10,7 @@ SURNAMES = 20000  # the most common surnames, about 78% of the 1990 population
 # Census "first names" that are far more often ordinary English words or particles than names.
 DROP_FIRST = {
     "SEE", "ELSE", "MAN", "SON", "SUN", "DOT", "ERA", "THE", "AND", "ARE", "CAN", "MAY", "WILL",
-    "VAN", "VON", "DEL", "LES", "WM", "EDA", "ANA", "PAZ", "LUZ", "SO", "MY", "IN", "AN", "OK",
+    "VAN", "VON", "DEL", "LES", "WM", "EDA", "PAZ", "LUZ", "SO", "MY", "IN", "AN", "OK",
 }
 
 src = Path(sys.argv[1])

@@ -24,13 +24,14 @@ pub use anonymize::{
     Operator, OperatorKind, OperatorTarget, Operators, PiiKeys, Restored, anonymize_record,
     anonymize_text, deanonymize_record, deanonymize_text,
 };
-pub use detect::{DetectOptions, Detector};
+pub use detect::{DetectOptions, DetectStream, Detector, StreamError};
 pub use entity::{Entity, EntityType};
 pub use error::PiiError;
 pub use validate::{RecordValidation, SchemaError, SchemaValidator, ValidationReport};
 
 /// Largest text (or total of a record's strings) the engine accepts, in bytes: bounds CPU and
-/// memory per request.
+/// memory per request. A larger text is scanned window by window with the same result
+/// ([`Detector::detect_large_text`], [`DetectStream`]), its size bounded by the caller.
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
 
 /// Deepest JSON nesting the record walkers accept; deeper input is refused, not truncated.

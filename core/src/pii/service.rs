@@ -7,11 +7,11 @@
 use std::sync::Arc;
 
 use coffer_pii::{
-    DetectOptions, Detector, Entity, Operators, PiiError, Restored, SchemaValidator,
-    ValidationReport,
+    DetectOptions, Detector, Operators, PiiError, Restored, SchemaValidator, ValidationReport,
 };
 use serde_json::Value;
 
+use super::detect::{DetectInput, DetectedEntity};
 use super::keys::{OrgKeys, PiiKeyStore};
 use crate::access::{Access, AccessError, Permission, Principal, Scoped};
 use crate::audit::{AuditSink, Outcome, RequestOrigin};
@@ -24,7 +24,8 @@ use crate::store::StoreError;
 /// Inputs at least this large are scanned on a blocking thread, so the runtime keeps serving.
 const BLOCKING_THRESHOLD: usize = 16 * 1024;
 
-/// What the engine works on: a text, or a JSON record whose strings it walks.
+/// What anonymization and token reversal work on: a text, or a JSON record whose strings they
+/// walk (detection also takes a batch of records: [`DetectInput`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum PiiInput {
     Text(String),
@@ -184,15 +185,16 @@ impl PiiService {
             .await?)
     }
 
-    /// Every entity found, with offsets into the text (or into each field's string).
+    /// Every entity found, with offsets into the text (or into each field's string), and for
+    /// records the index of the record. Needs no key and no org. A text of any size is scanned
+    /// (the body limit bounds it), one over the engine's 1 MiB window by window.
     pub async fn detect(
         &self,
-        input: PiiInput,
+        input: DetectInput,
         options: DetectOptions,
-    ) -> Result<Vec<Entity>, PiiServiceError> {
-        run_engine(input.size_hint(), move || match &input {
-            PiiInput::Text(text) => Detector::shared().detect_text(text, &options),
-            PiiInput::Record(record) => Detector::shared().detect_record(record, &options),
+    ) -> Result<Vec<DetectedEntity>, PiiServiceError> {
+        run_engine(input.size_hint(), move || {
+            input.detect(Detector::shared(), &options)
         })
         .await
     }

@@ -28,6 +28,9 @@ pub(crate) mod kind {
     pub const URL: u32 = 1 << 14;
     /// Words that follow a name: "John Smith wrote".
     pub const PERSON_AFTER: u32 = 1 << 15;
+    /// No kind: for phrases that hold a context word but mean something else ("license
+    /// plate"), so that their words give no context.
+    pub const NOTHING: u32 = 0;
 }
 
 use kind::*;
@@ -93,6 +96,18 @@ const WORDS: &[(&str, u32)] = &[
     ("dl#", LICENSE),
     ("dln", LICENSE),
     ("dmv", LICENSE),
+    ("cdl", LICENSE),
+    ("lic", LICENSE),
+    // "ID" alone introduces ids that are not PII; after a licence word it names the licence
+    // ("Driver License ID", "DL/ID").
+    ("license id", LICENSE),
+    ("licence id", LICENSE),
+    ("dl id", LICENSE),
+    // a plate or a product key is not a driver's licence
+    ("license plate", NOTHING),
+    ("licence plate", NOTHING),
+    ("license key", SECRET),
+    ("licence key", SECRET),
     // phone
     ("phone", PHONE),
     ("telephone", PHONE),
@@ -237,6 +252,9 @@ pub(crate) struct ContextMatcher {
     entries: Vec<Entry>,
     /// Bit `n` set when some keyword (or phrase's first word) is `n` bytes long.
     lengths: u32,
+    /// Bit `n` of `pairs[a][b]` set when some keyword `n` bytes long starts with the letters
+    /// `a`, `b` (0-25): most words of prose fail this check and are never hashed.
+    pairs: [[u32; 26]; 26],
 }
 
 #[derive(Default)]
@@ -245,6 +263,17 @@ struct Entry {
     alone: u32,
     /// Longer phrases that start with this word: the next words and their kinds.
     phrases: Vec<(Vec<Box<[u8]>>, u32)>,
+}
+
+/// A word's first two bytes as letter indexes (0-25, either case), when both are letters.
+#[inline]
+fn letter_pair(word: &[u8]) -> Option<(usize, usize)> {
+    let [a, b, ..] = word else {
+        return None;
+    };
+    let (a, b) = (a | 0x20, b | 0x20);
+    (a.is_ascii_lowercase() && b.is_ascii_lowercase())
+        .then(|| (usize::from(a - b'a'), usize::from(b - b'a')))
 }
 
 /// The longest word looked up.
@@ -256,6 +285,7 @@ impl ContextMatcher {
             words: HashMap::default(),
             entries: Vec::new(),
             lengths: 0,
+            pairs: [[0; 26]; 26],
         };
         for &(w, k) in WORDS {
             let lower = w.to_ascii_lowercase();
@@ -272,6 +302,9 @@ impl ContextMatcher {
             if idx == next {
                 m.entries.push(Entry::default());
                 m.lengths |= 1 << first.len().min(31);
+                if let Some((a, b)) = letter_pair(first) {
+                    m.pairs[a][b] |= 1 << first.len().min(31);
+                }
             }
             let e = &mut m.entries[idx];
             if rest.is_empty() {
@@ -295,6 +328,11 @@ impl ContextMatcher {
     pub(crate) fn word_at(&self, hay: &[u8], ws: usize, we: usize) -> Option<KwHit> {
         let len = we - ws;
         if len > MAX_WORD || self.lengths & (1 << len) == 0 {
+            return None;
+        }
+        if let Some((a, b)) = letter_pair(&hay[ws..we])
+            && self.pairs[a][b] & (1 << len) == 0
+        {
             return None;
         }
         let mut buf = [0u8; MAX_WORD];
@@ -368,6 +406,9 @@ fn glued_key_word(w: &str) -> u32 {
         "ssn" | "socialsecurity" => SSN,
         "phonenumber" | "msisdn" | "mobile" | "cell" => PHONE,
         "ipaddress" | "ip" | "ipv4" | "ipv6" | "remoteaddr" => IP,
+        "driverlicense" | "driverslicense" | "driverlicence" | "driverslicence"
+        | "drivinglicence" | "drivinglicense" | "dlnumber" | "dlno" | "dlnum" | "licno"
+        | "licnum" | "licensenumber" | "licenceno" | "licenseno" | "licencenumber" => LICENSE,
         "apikey" | "accesstoken" | "refreshtoken" | "secretkey" | "privatekey" => SECRET,
         _ => 0,
     }
@@ -563,6 +604,31 @@ mod tests {
             0,
             "key kinds never say not-PII"
         );
+    }
+
+    #[test]
+    fn licence_words_name_a_licence_and_only_a_licence() {
+        let m = ContextMatcher::new();
+        let kinds = |t: &[u8]| m.find_all(t).iter().fold(0, |k, h| k | h.kinds);
+        // "ID" after a licence word names the licence; it does not say "not PII".
+        assert_eq!(kinds(b"Driver License ID:"), LICENSE);
+        assert_eq!(kinds(b"DL/ID"), LICENSE);
+        assert_eq!(kinds(b"lic #"), LICENSE);
+        // A plate or a product key is not a driver's licence.
+        assert_eq!(kinds(b"license plate"), 0);
+        assert_eq!(kinds(b"licence key"), SECRET);
+        for key in [
+            "driver_license",
+            "dl_number",
+            "drivers_license_number",
+            "driverLicenseNo",
+            "DLNumber",
+            "licNo",
+            "dln",
+        ] {
+            assert_ne!(m.key_kinds(key) & LICENSE, 0, "{key}");
+        }
+        assert_eq!(m.key_kinds("license_plate") & LICENSE, 0);
     }
 
     #[test]

@@ -15,7 +15,8 @@ use regex_automata::{Anchored, Input, Match, PatternID};
 
 use super::context::{ContextMatcher, KwHit};
 use super::recognizers::{
-    aws, card, date, email, iban, ids, ip, jwt, mac, person, phone, secret, ssn, url, wallet,
+    aws, card, date, driver_license, email, iban, ids, ip, jwt, mac, phone, secret, ssn, url,
+    wallet,
 };
 use super::scan::{Hit, Scan};
 
@@ -35,11 +36,13 @@ pub(crate) enum Family {
     Ssn,
     Phone,
     Date,
+    /// Before the letter-digit ids, whose pattern would take the first group (`A1234`) of a
+    /// grouped licence (`A1234 56789 01234`); its shapes and theirs otherwise do not meet.
+    DriverLicense,
     BareNumber,
     LetterDigits,
     Wallet,
     Token,
-    Person,
 }
 
 const FAMILIES: [Family; 18] = [
@@ -56,11 +59,11 @@ const FAMILIES: [Family; 18] = [
     Family::Ssn,
     Family::Phone,
     Family::Date,
+    Family::DriverLicense,
     Family::BareNumber,
     Family::LetterDigits,
     Family::Wallet,
     Family::Token,
-    Family::Person,
 ];
 
 impl Family {
@@ -79,11 +82,11 @@ impl Family {
             Self::Ssn => ssn::PATTERN.into(),
             Self::Phone => phone::PATTERN.into(),
             Self::Date => date::pattern(),
+            Self::DriverLicense => driver_license::PATTERN.into(),
             Self::BareNumber => ids::BARE_PATTERN.into(),
             Self::LetterDigits => ids::LETTER_PATTERN.into(),
             Self::Wallet => wallet::PATTERN.into(),
             Self::Token => secret::GENERIC_PATTERN.into(),
-            Self::Person => person::pattern(),
         }
     }
 
@@ -102,11 +105,11 @@ impl Family {
             Self::Ssn => ssn::classify(scan, start, end),
             Self::Phone => phone::classify(scan, start, end),
             Self::Date => date::classify(scan, start, end),
+            Self::DriverLicense => driver_license::classify(scan, start, end),
             Self::BareNumber => ids::classify_bare(scan, start, end),
             Self::LetterDigits => ids::classify_letters(scan, start, end),
             Self::Wallet => wallet::classify(scan, start, end),
             Self::Token => secret::classify_generic(scan, start, end),
-            Self::Person => person::classify(scan, start, end),
         }
     }
 
@@ -117,6 +120,10 @@ impl Family {
             Self::Iban => &[Family::LetterDigits, Family::Token],
             Self::Mac => &[Family::Ipv6],
             Self::Email => &[Family::Token],
+            // A licence shape without licence context may begin a longer token
+            // (`WDLABCD456DG-...`); the letter-digit ids are not tried again, as their shorter
+            // match (`A1234` of `A1234 56789 01234`) would cut a value in two.
+            Self::DriverLicense => &[Family::Token],
             _ => &[],
         }
     }
@@ -307,10 +314,14 @@ fn class(b: u8) -> u8 {
 ///   Lower-case words are skipped unless their token (the run of non-space characters) could be
 ///   an address, a URL, a key or a month; digit groups that continue a number (`168` in
 ///   `192.168.1.1`) are skipped too, since the number is tried from its first group;
-/// - the context words, looked up as the words go by.
-pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> (Vec<usize>, Vec<KwHit>) {
+/// - the context words, looked up as the words go by;
+/// - where a capitalized word may start, for the PERSON recognizer, which reads names itself
+///   (an ASCII capital after a non-word byte, or the lead byte of a non-ASCII character after
+///   an ASCII non-word byte: `Águeda`).
+pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> Prescan {
     let mut out = Vec::with_capacity(16);
     let mut kws = Vec::with_capacity(8);
+    let mut capitals = Vec::new();
     let mut kw_end = 0;
     let n = hay.len();
     let next_is_digit = |i: usize| hay.get(i + 1).is_some_and(u8::is_ascii_digit);
@@ -339,6 +350,9 @@ pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> (Vec<usize>, Vec<Kw
             }
             tok_at |= c == b'@';
             tok_colon |= c == b':';
+            if c >= 0xC3 && (i == 0 || hay[i - 1] < 0x80 && class(hay[i - 1]) & ALNUM == 0) {
+                capitals.push(i);
+            }
             i += 1;
             continue;
         }
@@ -354,14 +368,19 @@ pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> (Vec<usize>, Vec<Kw
             !(ws >= 2
                 && matches!(hay[ws - 1], b'.' | b'-' | b'/' | b':')
                 && hay[ws - 2].is_ascii_digit())
-        } else if c.is_ascii_uppercase() {
-            true
         } else {
+            if c.is_ascii_uppercase() && (ws == 0 || hay[ws - 1] < 0x80) {
+                capitals.push(ws);
+            }
+            // A word of letters, capitalized or not, begins no pattern unless its token could
+            // be an address, a URL or a key, or it is a month (names are read apart).
             let word = &hay[ws..i];
             any & DIGIT != 0
                 // hex groups of MAC and IPv6 addresses
                 || word.len() <= 4 && all & HEX != 0 && matches!(hay.get(i), Some(b':' | b'-' | b'.'))
                 || is_month(word)
+                // a licence's letter before its digit groups (`A 123 456 789 012`)
+                || word.len() == 1 && c.is_ascii_uppercase() && hay.get(i) == Some(&b' ') && next_is_digit(i)
                 || *tok_rich.get_or_insert_with(|| rich_token(hay, tok_start, i, tok_at || tok_colon))
         };
         if plausible {
@@ -375,7 +394,18 @@ pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> (Vec<usize>, Vec<Kw
             kws.push(h);
         }
     }
-    (out, kws)
+    Prescan {
+        starts: out,
+        keywords: kws,
+        capitals,
+    }
+}
+
+/// What the pre-scan found: see [`prescan`].
+pub(crate) struct Prescan {
+    pub starts: Vec<usize>,
+    pub keywords: Vec<KwHit>,
+    pub capitals: Vec<usize>,
 }
 
 /// Whether the token that started at `tok_start` and has reached `at` could hold an address, a
@@ -443,15 +473,15 @@ mod tests {
         let text =
             b"the user (811) 702-4807 at 192.168.1.1 mail x@y.io born june 5 Sam www.a.io ::1 +44";
         let got: Vec<&str> = prescan(text, &ContextMatcher::new())
-            .0
+            .starts
             .into_iter()
             .map(|s| std::str::from_utf8(&text[s..(s + 4).min(text.len())]).unwrap())
             .collect();
         assert_eq!(
             got,
             vec![
-                "(811", "811)", "702-", "192.", "x@y.", "y.io", "io b", "june", "5 Sa", "Sam ",
-                "www.", "a.io", "io :", "::1 ", "1 +4", "+44", "44"
+                "(811", "811)", "702-", "192.", "x@y.", "y.io", "io b", "june", "5 Sa", "www.",
+                "a.io", "io :", "::1 ", "1 +4", "+44", "44"
             ]
         );
     }

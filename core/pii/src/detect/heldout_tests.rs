@@ -77,7 +77,7 @@ fn other_phrasings_are_found() {
     expect(
         &mut f,
         "Signed, Dr. Emily Carter",
-        &[(Person, "Dr. Emily Carter")],
+        &[(Person, "Emily Carter")],
     );
     expect(
         &mut f,
@@ -140,7 +140,7 @@ fn other_phrasings_are_found() {
     expect(
         &mut f,
         "Mr. O'Brien called about the refund",
-        &[(Person, "Mr. O'Brien")],
+        &[(Person, "O'Brien")],
     );
     expect(
         &mut f,
@@ -156,7 +156,7 @@ fn other_phrasings_are_found() {
     expect(
         &mut f,
         "Café owner Zoë Smith: zoe@café.example.com, tel (212) 555-0199",
-        &[(Phone, "(212) 555-0199")],
+        &[(Person, "Zoë Smith"), (Phone, "(212) 555-0199")],
     );
     assert!(f.is_empty(), "{} mismatches:\n{}", f.len(), f.join("\n"));
 }

@@ -9,6 +9,9 @@ pub(crate) mod recognizers;
 pub(crate) mod record;
 mod resolve;
 pub(crate) mod scan;
+mod stream;
+
+pub use stream::{DEFAULT_WINDOW, DetectStream, MIN_WINDOW, StreamError};
 
 use std::sync::LazyLock;
 
@@ -136,10 +139,21 @@ impl Detector {
 
     /// Hits of one string, resolved, at least `opts.min_score`.
     pub(crate) fn hits(&self, text: &str, field_kinds: u32, opts: &DetectOptions) -> Vec<Hit> {
-        let (starts, keywords) = engine::prescan(text.as_bytes(), &self.context);
+        let engine::Prescan {
+            starts,
+            keywords,
+            capitals,
+        } = engine::prescan(text.as_bytes(), &self.context);
         let scan = Scan::new(text, &self.names, keywords, field_kinds);
         let min = opts.min_score.clamp(0.0, 1.0);
-        resolve::resolve(self.engine.scan(&scan, &starts, min))
+        let mut found = self.engine.scan(&scan, &starts, min);
+        let others = found.len();
+        recognizers::person::find(&scan, &capitals, min, &mut found);
+        if others > 0 && found.len() > others {
+            // both lists are in order of start: one small sort merges them
+            found.sort_unstable_by_key(|h| h.start);
+        }
+        resolve::resolve(found)
     }
 }
 
@@ -154,5 +168,9 @@ fn to_entity(h: Hit, field: Option<String>) -> Entity {
     }
 }
 
+#[cfg(test)]
+mod heldout_driver_license_tests;
+#[cfg(test)]
+mod heldout_person_tests;
 #[cfg(test)]
 mod heldout_tests;

@@ -344,6 +344,15 @@ const ORG_PLACE: &[&str] = &[
     "TOKYO",
 ];
 
+/// Words that open a place name written with a particle (`Rio de Janeiro`, `Costa del Sol`):
+/// such a run is a place, though the words are surnames too (`Johnny Río`, `Ana Costa`).
+const PLACE_BEFORE_PARTICLE: &[&str] = &[
+    "RIO", "PUERTO", "PORTO", "ISLA", "ILHA", "VILLA", "CIUDAD", "COSTA", "MONTE", "SIERRA",
+    "PLAYA", "PRAIA", "CABO", "PUNTA", "BAHIA", "CASA", "CASTEL", "CASTELLO", "BORGO", "SAN",
+    "SANTA", "SANTO", "SAO", "MAR", "LAGO", "VAL", "VALLE", "TORRE", "PONTE", "CALLE", "VIA",
+    "PLAZA", "PIAZZA", "AVENIDA", "RUA", "CHATEAU", "SAINT", "MONT", "ISOLA", "LIDO", "COL",
+];
+
 /// Capitalized words that are never part of a name: calendar words, function words, frequent
 /// sentence openers and labels.
 const COMMON: &[&str] = &[
@@ -561,17 +570,51 @@ const COMMON: &[&str] = &[
     "CLOSED",
     "READ",
     "MORE",
-];
-
-/// Titles that introduce a name, as written before the name (without the dot).
-pub(crate) const TITLES: &[&str] = &[
-    "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Rev", "Capt", "Col", "Gen",
-    "Lt", "Sgt", "Hon", "Judge", "Officer", "Madam", "Mme", "Mlle", "Herr", "Frau",
-];
-
-/// Suffixes that end a name.
-pub(crate) const SUFFIXES: &[&str] = &[
-    "Jr", "Sr", "II", "III", "IV", "MD", "PhD", "DDS", "DVM", "Esq", "RN", "CPA", "JD", "MBA",
+    // imperative openers: "Ask José Ortega", "Tell Maria"
+    "ASK",
+    "TELL",
+    "PING",
+    "MEET",
+    "VISIT",
+    "INVITE",
+    "REMIND",
+    "FORWARD",
+    "LET",
+    "GIVE",
+    "SEE",
+    "GET",
+    "MAKE",
+    "HAVE",
+    "TRY",
+    "USE",
+    "BUY",
+    "PAY",
+    "SHOW",
+    "NOTIFY",
+    "CONTACTS",
+    "LOGGED",
+    "SIGNED",
+    // product and platform words
+    "WATCH",
+    "STUDIO",
+    "CODE",
+    "CLOUD",
+    "WEB",
+    "APP",
+    "APPS",
+    "PLAN",
+    "PLATFORM",
+    "SUITE",
+    "MODEL",
+    "PHONE",
+    "TEAMS",
+    "OFFICE",
+    "WINDOWS",
+    "DRIVE",
+    "MAPS",
+    "DOCS",
+    "SHEETS",
+    "CONSOLE",
 ];
 
 /// FNV-1a: the keys are short and fixed (our own lists), so a simple fast hash beats SipHash's
@@ -603,6 +646,7 @@ const LAST_BIT: u8 = 2;
 const AMBIGUOUS_BIT: u8 = 4;
 const ORG_PLACE_BIT: u8 = 8;
 const COMMON_BIT: u8 = 16;
+const PLACE_BEFORE_PARTICLE_BIT: u8 = 32;
 
 /// Every listed word (upper-case ASCII) with the lists it is on, as bits.
 pub(crate) struct Names {
@@ -619,17 +663,23 @@ pub(crate) struct NameClass {
     pub org_place: bool,
     /// A word that is never a name ("The", "Monday", "Customer").
     pub common: bool,
+    /// A word that opens a place name when a particle follows ("Rio de Janeiro").
+    pub place_before_particle: bool,
 }
 
 impl Names {
     pub(crate) fn new() -> Self {
         let mut words: HashMap<&'static str, u8, BuildHasherDefault<Fnv>> = HashMap::default();
-        let lists: [(&mut dyn Iterator<Item = &'static str>, u8); 5] = [
+        let lists: [(&mut dyn Iterator<Item = &'static str>, u8); 6] = [
             (&mut lines(FIRST), FIRST_BIT),
             (&mut lines(LAST), LAST_BIT),
             (&mut AMBIGUOUS_FIRST.iter().copied(), AMBIGUOUS_BIT),
             (&mut ORG_PLACE.iter().copied(), ORG_PLACE_BIT),
             (&mut COMMON.iter().copied(), COMMON_BIT),
+            (
+                &mut PLACE_BEFORE_PARTICLE.iter().copied(),
+                PLACE_BEFORE_PARTICLE_BIT,
+            ),
         ];
         for (list, bit) in lists {
             for w in list {
@@ -660,6 +710,7 @@ impl Names {
             ambiguous: bits & AMBIGUOUS_BIT != 0,
             org_place: bits & ORG_PLACE_BIT != 0,
             common: bits & COMMON_BIT != 0,
+            place_before_particle: bits & PLACE_BEFORE_PARTICLE_BIT != 0,
         }
     }
 }

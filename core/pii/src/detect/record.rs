@@ -3,10 +3,9 @@
 
 use serde_json::Value;
 
-use super::context::kind;
 use super::names::Names;
 use super::scan::Hit;
-use crate::{EntityType, MAX_DEPTH, MAX_INPUT_BYTES, PiiError};
+use crate::{MAX_DEPTH, MAX_INPUT_BYTES, PiiError};
 
 /// One leaf of a record.
 pub(crate) struct Leaf<'a> {
@@ -110,39 +109,7 @@ pub(crate) fn push_index(path: &mut String, i: usize) {
 /// A whole field value that its key names as a person (`{"first_name": "Ann"}`): one to four
 /// name-shaped words, known to the name lists, with nothing else in the string.
 pub(crate) fn whole_value_hit(names: &Names, text: &str, kinds: u32) -> Option<Hit> {
-    if kinds & kind::PERSON == 0 || text.len() > 80 {
-        return None;
-    }
-    let trimmed = text.trim();
-    let start = text.len() - text.trim_start().len();
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
-    if words.is_empty() || words.len() > 4 {
-        return None;
-    }
-    let mut known = 0;
-    for w in &words {
-        let bare = w.trim_end_matches('.');
-        if bare.is_empty()
-            || !bare
-                .bytes()
-                .all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'\'')
-        {
-            return None;
-        }
-        let c = names.classify(bare);
-        if c.common || c.org_place {
-            return None;
-        }
-        if c.first || c.last {
-            known += 1;
-        }
-    }
-    let enough = if words.len() == 1 {
-        known == 1
-    } else {
-        known >= 1
-    };
-    enough.then(|| Hit::new(EntityType::Person, start, start + trimmed.len(), 0.85))
+    super::recognizers::person::whole_value(names, text, kinds)
 }
 
 #[cfg(test)]

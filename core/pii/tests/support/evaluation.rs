@@ -54,9 +54,9 @@ fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 1.0 } else { a as f64 / b as f64 }
 }
 
-/// `shared/data/pii-dev.jsonl`, found from this crate's manifest directory.
+/// `shared/data/pii-dev-2.jsonl`, found from this crate's manifest directory.
 pub fn corpus_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pii-dev.jsonl")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pii-dev-2.jsonl")
 }
 
 /// Reads the corpus, or says clearly where it was expected.

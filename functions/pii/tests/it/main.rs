@@ -1,6 +1,7 @@
 //! The `pii` function's routes, driven in-process on the shared test kit.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod detect;
 mod events;
 mod routes;
 mod tenancy;

@@ -4,6 +4,7 @@
 pub(crate) mod aws;
 pub(crate) mod card;
 pub(crate) mod date;
+pub(crate) mod driver_license;
 pub(crate) mod email;
 pub(crate) mod iban;
 pub(crate) mod ids;
