@@ -358,6 +358,14 @@ pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> Prescan {
         }
         let ws = i;
         let (mut all, mut any) = (0xff, 0);
+        // Prose is mostly lower-case letters: skip them eight at a time.
+        while let Some(chunk) = hay.get(i..i + 8)
+            && all_lowercase(chunk)
+        {
+            all &= ALNUM | LOWER;
+            any |= ALNUM | LOWER;
+            i += 8;
+        }
         while i < n && class(hay[i]) & ALNUM != 0 {
             all &= class(hay[i]);
             any |= class(hay[i]);
@@ -406,6 +414,22 @@ pub(crate) struct Prescan {
     pub starts: Vec<usize>,
     pub keywords: Vec<KwHit>,
     pub capitals: Vec<usize>,
+}
+
+/// Whether all eight bytes are ASCII lower-case letters (SWAR: a byte passes when it is under
+/// 0x80, at least `a` and at most `z`; a byte that fails may disturb its neighbour's carry,
+/// but then the chunk fails anyway).
+#[inline]
+fn all_lowercase(chunk: &[u8]) -> bool {
+    let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+        return false;
+    };
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = u64::from_le_bytes(bytes);
+    let at_least_a = x.wrapping_add(ONES * (0x80 - u64::from(b'a')));
+    let past_z = x.wrapping_add(ONES * (0x80 - u64::from(b'z') - 1));
+    (at_least_a & !past_z & !x & HIGH) == HIGH
 }
 
 /// Whether the token that started at `tok_start` and has reached `at` could hold an address, a
@@ -459,6 +483,26 @@ fn is_month(word: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eight_lower_case_letters_are_told_from_anything_else() {
+        assert!(all_lowercase(b"abcdwxyz"));
+        for other in [
+            &b"abcdwxy{"[..],
+            b"abcdwxy`",
+            b"Abcdwxyz",
+            b"abcd xyz",
+            b"abcd1xyz",
+            b"abc\xc3\xa9xyz",
+            b"abc",
+        ] {
+            assert!(!all_lowercase(other), "{other:?}");
+        }
+        for b in 0..=255u8 {
+            let chunk = [b'a', b'b', b, b'c', b'd', b'e', b'f', b'g'];
+            assert_eq!(all_lowercase(&chunk), b.is_ascii_lowercase(), "{b}");
+        }
+    }
 
     #[test]
     fn family_order_matches_pattern_ids() {

@@ -9,6 +9,9 @@ const MAX_FOLDED: usize = 24;
 
 /// How `word` (a name word, see `word::read`) relates to the name lists.
 pub(crate) fn classify(names: &Names, word: &str) -> NameClass {
+    if word.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return names.classify(word);
+    }
     let mut buf = [0u8; MAX_FOLDED];
     let Some(folded) = fold(word, &mut buf) else {
         return NameClass::default();

@@ -151,12 +151,12 @@ fn weigh_run(scan: &Scan<'_>, run: &[Token], min_score: f32, out: &mut Vec<Hit>)
             e += 1;
         }
         let beside_place = |t: Option<&Token>| t.is_some_and(|t| t.class.org_place);
-        let place = beside_place(s.checked_sub(1).and_then(|p| run.get(p)))
-            || beside_place(run.get(e))
-            || e == run.len() && place_follows(scan, run[e - 1].end);
+        let place =
+            beside_place(s.checked_sub(1).and_then(|p| run.get(p))) || beside_place(run.get(e));
         if !place
             && let Some(hit) = best_name(scan, run, (s, e), cue_left, strong)
             && hit.score >= min_score
+            && !(e == run.len() && place_follows(scan, run[e - 1].end))
         {
             out.push(hit);
         }

@@ -38,6 +38,56 @@ const MAX_WORD: usize = 40;
 /// written with or around.
 pub(crate) fn read(text: &str, at: usize) -> Option<Word> {
     let rest = text.get(at..)?;
+    let counted = ascii_letters(rest).or_else(|| letters(rest))?;
+    finish(rest, at, &counted)
+}
+
+/// The letters a word starts with, counted.
+struct Letters {
+    /// Bytes of the word.
+    end: usize,
+    letters: usize,
+    uppers: usize,
+    /// Where the last upper-case letter that no hyphen or apostrophe explains is.
+    inner_upper: Option<usize>,
+    /// How many such letters there are.
+    inner_capitals: usize,
+    first_upper: bool,
+}
+
+/// The common case read a byte at a time: ASCII letters ended by an ASCII byte that joins
+/// nothing (not a hyphen or an apostrophe). `None` sends the word to [`letters`].
+fn ascii_letters(rest: &str) -> Option<Letters> {
+    let bytes = rest.as_bytes();
+    let end = bytes
+        .iter()
+        .position(|b| !b.is_ascii_alphabetic())
+        .unwrap_or(bytes.len());
+    if end == 0
+        || end > MAX_WORD
+        || bytes
+            .get(end)
+            .is_some_and(|b| *b >= 0x80 || matches!(b, b'-' | b'\''))
+    {
+        return None;
+    }
+    let word = &bytes[..end];
+    let inner = word[1..].iter().filter(|b| b.is_ascii_uppercase()).count();
+    Some(Letters {
+        end,
+        letters: end,
+        uppers: inner + usize::from(word[0].is_ascii_uppercase()),
+        inner_upper: word[1..]
+            .iter()
+            .rposition(u8::is_ascii_uppercase)
+            .map(|i| i + 1),
+        inner_capitals: inner,
+        first_upper: word[0].is_ascii_uppercase(),
+    })
+}
+
+/// Any word: Unicode letters, combining marks, hyphens and apostrophes inside.
+fn letters(rest: &str) -> Option<Letters> {
     let mut chars = rest.char_indices().peekable();
     let (_, first) = chars.next()?;
     if !first.is_alphabetic() {
@@ -85,6 +135,26 @@ pub(crate) fn read(text: &str, at: usize) -> Option<Word> {
             return None;
         }
     }
+    Some(Letters {
+        end,
+        letters,
+        uppers,
+        inner_upper,
+        inner_capitals,
+        first_upper: first.is_uppercase(),
+    })
+}
+
+/// What the word read is, from its letters and the byte after it.
+fn finish(rest: &str, at: usize, counted: &Letters) -> Option<Word> {
+    let &Letters {
+        end,
+        letters,
+        uppers,
+        inner_upper,
+        inner_capitals,
+        first_upper,
+    } = counted;
     let word = &rest[..end];
     // `IPv6`, `user_id`, `Smith@x`, `Smith.com`: part of a token, not a word of prose.
     let after = rest.as_bytes().get(end..).unwrap_or_default();
@@ -104,7 +174,7 @@ pub(crate) fn read(text: &str, at: usize) -> Option<Word> {
         });
     }
     if letters == 1 {
-        return (first.is_uppercase() && dot).then_some(Word {
+        return (first_upper && dot).then_some(Word {
             shape: Shape::Initial,
             end: at + end + 1,
         });
@@ -115,7 +185,7 @@ pub(crate) fn read(text: &str, at: usize) -> Option<Word> {
             end: at + end + usize::from(dot && is_generational(word)),
         });
     }
-    if !first.is_uppercase() {
+    if !first_upper {
         return (is_particle(word) || glued_particle(word)).then_some(Word {
             shape: if is_particle(word) {
                 Shape::Particle
