@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use super::names::Fnv;
+use super::names::{PackedHash, packed};
 
 /// Kinds of context a word gives, as bits so one word can serve several kinds.
 pub(crate) mod kind {
@@ -248,7 +248,8 @@ pub(crate) struct KwHit {
 /// word by word (see `engine::prescan`): one hash probe per word, no second pass over the text.
 /// Phrases ("date of birth") are found from their first word.
 pub(crate) struct ContextMatcher {
-    words: HashMap<Box<[u8]>, usize, BuildHasherDefault<Fnv>>,
+    /// Keywords (first words of phrases), packed (at most [`MAX_WORD`] bytes).
+    words: HashMap<u128, usize, BuildHasherDefault<PackedHash>>,
     entries: Vec<Entry>,
     /// Bit `n` set when some keyword (or phrase's first word) is `n` bytes long.
     lengths: u32,
@@ -297,8 +298,11 @@ impl ContextMatcher {
             let Some((first, rest)) = parts.split_first() else {
                 continue;
             };
+            let Some(key) = packed(first) else {
+                continue; // longer than any word looked up
+            };
             let next = m.entries.len();
-            let idx = *m.words.entry(first.clone()).or_insert(next);
+            let idx = *m.words.entry(key).or_insert(next);
             if idx == next {
                 m.entries.push(Entry::default());
                 m.lengths |= 1 << first.len().min(31);
@@ -339,7 +343,7 @@ impl ContextMatcher {
         let key = &mut buf[..len];
         key.copy_from_slice(&hay[ws..we]);
         key.make_ascii_lowercase();
-        let e = &self.entries[*self.words.get(&*key)?];
+        let e = &self.entries[*self.words.get(&u128::from_le_bytes(buf))?];
         for (rest, kinds) in &e.phrases {
             if let Some(end) = phrase_end(hay, we, rest) {
                 return Some(KwHit {

@@ -349,7 +349,8 @@ pub(crate) fn prescan(hay: &[u8], words: &ContextMatcher) -> Prescan {
                 out.push(i);
             }
             tok_at |= c == b'@';
-            tok_colon |= c == b':';
+            // a colon inside a token (`http://`, `fe80::1`), not one that ends a label (`key:`)
+            tok_colon |= c == b':' && hay.get(i + 1).is_some_and(|&b| class(b) & TOK != 0);
             if c >= 0xC3 && (i == 0 || hay[i - 1] < 0x80 && class(hay[i - 1]) & ALNUM == 0) {
                 capitals.push(i);
             }
@@ -441,7 +442,9 @@ fn rich_token(hay: &[u8], tok_start: usize, at: usize, seen: bool) -> bool {
     }
     let mut end = at;
     while end < hay.len() && class(hay[end]) & TOK != 0 {
-        if matches!(hay[end], b'@' | b':') {
+        if hay[end] == b'@'
+            || hay[end] == b':' && hay.get(end + 1).is_some_and(|&b| class(b) & TOK != 0)
+        {
             return true;
         }
         end += 1;
@@ -475,9 +478,12 @@ fn is_month(word: &[u8]) -> bool {
     {
         return false;
     }
-    MONTHS
-        .iter()
-        .any(|m| m.len() >= word.len() && m[..word.len()].eq_ignore_ascii_case(word))
+    // The month its first three letters name, if any, then the rest of the word against it.
+    let prefix = [word[0] | 0x20, word[1] | 0x20, word[2] | 0x20];
+    let Some(month) = MONTHS.iter().find(|m| m[..3] == prefix) else {
+        return false;
+    };
+    month.len() >= word.len() && month[..word.len()].eq_ignore_ascii_case(word)
 }
 
 #[cfg(test)]

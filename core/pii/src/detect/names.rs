@@ -643,7 +643,7 @@ impl Hasher for Fnv {
 
 /// A word of at most 16 bytes packed into one integer: compared and hashed in a few
 /// instructions (no byte loop, no `memcmp`).
-fn packed(word: &[u8]) -> Option<u128> {
+pub(crate) fn packed(word: &[u8]) -> Option<u128> {
     let mut buf = [0u8; 16];
     buf.get_mut(..word.len())?.copy_from_slice(word);
     Some(u128::from_le_bytes(buf))
