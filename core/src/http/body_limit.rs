@@ -1,5 +1,6 @@
 //! A function group's own body limit: most routes take small JSON bodies
-//! (`COFFER_MAX_BODY_BYTES`), a few take batches (the crypto routes, up to Lambda's 6 MB). The
+//! (`COFFER_MAX_BODY_BYTES`), a few take batches or large texts (crypto, datasets and PII, each
+//! with its own setting, up to Lambda's 6 MB on AWS). The
 //! group names the setting once ([`super::FunctionGroup::with_body_limit`]), and
 //! [`super::BoundedJson`] reads it from the request.
 
