@@ -1,26 +1,9 @@
 //! Hand-made held-out texts, written apart from the dev corpus, to check that the detector
 //! generalizes: other phrasings, other formats, and look-alikes that must stay unflagged.
 
+use super::heldout_support::expect;
 use super::{DetectOptions, Detector};
-use crate::EntityType::{self, *};
-
-fn found(text: &str) -> Vec<(EntityType, String)> {
-    Detector::shared()
-        .detect_text(text, &DetectOptions::default())
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.entity_type, text[e.start..e.end].to_owned()))
-        .collect()
-}
-
-/// Checks one text, collecting a mismatch instead of stopping, so one run shows them all.
-fn expect(failures: &mut Vec<String>, text: &str, want: &[(EntityType, &str)]) {
-    let got = found(text);
-    let want: Vec<(EntityType, String)> = want.iter().map(|(t, v)| (*t, (*v).to_owned())).collect();
-    if got != want {
-        failures.push(format!("{text:?}\n   got {got:?}\n  want {want:?}"));
-    }
-}
+use crate::EntityType::*;
 
 #[test]
 fn other_phrasings_are_found() {

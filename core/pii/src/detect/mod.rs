@@ -173,4 +173,6 @@ mod heldout_driver_license_tests;
 #[cfg(test)]
 mod heldout_person_tests;
 #[cfg(test)]
+mod heldout_support;
+#[cfg(test)]
 mod heldout_tests;
