@@ -15,7 +15,7 @@ use coffer_testkit::TestApp;
 use serde_json::{Value, json};
 
 use crate::support::{
-    get_payload, ids_of, list_all, put_payload, rotate, run_jobs, search, write_all, write_batch,
+    finish_job, get_payload, ids_of, list_all, put_payload, rotate, search, write_all, write_batch,
 };
 use crate::{create_dataset, customer, customers, read, write};
 
@@ -74,20 +74,11 @@ async fn the_main_flow_works_from_dataset_to_deleted_record(app: TestApp) {
 
     // rotation: the worker re-seals every record and the payload; all still opens
     let job = rotate(&app, &dataset, &w.owner).await;
-    // The emulator's table is shared by every test: the worker may finish their jobs too.
-    let report = run_jobs(&app).await;
-    assert!(report.finished >= 1, "{report:?}");
-    assert!(report.resealed >= 21, "{report:?}");
-    let state = app
-        .get(
-            &format!("/v1/datasets/{dataset}/jobs/{job}"),
-            Some(&w.member.token),
-        )
-        .await;
-    assert_eq!(state.body["state"], "done", "{}", state.body);
+    let state = finish_job(&app, &dataset, &job, &w.member).await;
     assert_eq!(
-        (state.body["done"].clone(), state.body["total"].clone()),
-        (json!(21), json!(21))
+        (state["done"].clone(), state["total"].clone()),
+        (json!(21), json!(21)),
+        "{state}"
     );
     let after = read(&app, &dataset, &ids[12], &w.admin).await;
     assert_eq!(after.body["key_version"], 2);
@@ -406,8 +397,13 @@ async fn no_sensitive_value_or_payload_is_stored_in_clear_anywhere(app: TestApp)
         as_admin.body["data"]["red"]["inner"][0],
         canaries.of("red", 4)
     );
-    rotate(&app, &dataset, &w.owner).await;
-    assert_eq!(run_jobs(&app).await.resealed, 10);
+    let job = rotate(&app, &dataset, &w.owner).await;
+    let state = finish_job(&app, &dataset, &job, &w.owner).await;
+    assert_eq!(
+        (state["done"].clone(), state["total"].clone()),
+        (json!(10), json!(10)),
+        "{state}"
+    );
     let (status, _, got) = get_payload(&app, &dataset, &ids[7], &w.admin).await;
     assert_eq!(status, 200);
     assert_eq!(got.as_ref(), canaries.payload(7).as_slice());

@@ -42,6 +42,22 @@ pub async fn run_jobs(app: &TestApp) -> JobReport {
     panic!("the jobs did not finish: {total:?}");
 }
 
+/// Runs the worker until the job `job` of `dataset` is done; its state as `by` reads it. On the
+/// emulator every test shares one table, so another test's worker may be the one advancing (or
+/// finishing) this job, and this one's report may count other tests' jobs: only the job's own
+/// state says it is done.
+pub async fn finish_job(app: &TestApp, dataset: &str, job: &str, by: &User) -> Value {
+    for _ in 0..150 {
+        run_jobs(app).await;
+        let state = crate::helpers::job(app, dataset, job, by).await;
+        if state["state"] == "done" {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("job {job} of {dataset} did not finish");
+}
+
 /// Key-ring calls so far (what KMS bills on AWS), from the data-key cache in front of the ring.
 pub fn ring_calls(app: &TestApp) -> u64 {
     app.state
