@@ -22,4 +22,4 @@ pub mod tokens;
 pub use app::{TestApp, json_request, moto_settings, presigned_request};
 pub use fixtures::{OrgWithRoles, User, random_ip, strong_password, unique_email};
 pub use recording::RecordingTable;
-pub use reply::Reply;
+pub use reply::{Reply, assert_problem};

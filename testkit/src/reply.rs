@@ -38,3 +38,17 @@ impl Reply {
             .to_owned()
     }
 }
+
+/// Asserts that `reply` is a problem document (RFC 9457) with `status`: the status line, the
+/// `application/problem+json` content type and the body's own `status`.
+#[track_caller]
+pub fn assert_problem(reply: &Reply, status: u16) {
+    assert_eq!(reply.code(), status, "{}", reply.body);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.body["status"], status, "{}", reply.body);
+}

@@ -223,6 +223,31 @@ async fn jitter(attempt: usize) {
     tokio::time::sleep(Duration::from_millis(fastrand::u64(0..=ceiling))).await;
 }
 
+/// Makes a layer's error enum take a change's outcome (`?` on [`Change::commit`]: a refusal is
+/// the layer's own error, a conflict its "changed meanwhile" variant, a store error its `Store`
+/// variant) and tell [`retrying`] which of its values is that conflict. One line per layer
+/// instead of the same two impls in each.
+macro_rules! change_error {
+    ($error:ty, $conflict:expr, $is_conflict:pat) => {
+        impl From<$crate::audit::ChangeError<$error>> for $error {
+            fn from(err: $crate::audit::ChangeError<$error>) -> Self {
+                match err {
+                    $crate::audit::ChangeError::Refused(refusal) => refusal,
+                    $crate::audit::ChangeError::Conflict => $conflict,
+                    $crate::audit::ChangeError::Store(store) => Self::Store(store),
+                }
+            }
+        }
+
+        impl $crate::audit::Conflicted for $error {
+            fn is_conflict(&self) -> bool {
+                matches!(self, $is_conflict)
+            }
+        }
+    };
+}
+pub(crate) use change_error;
+
 /// An error that may only mean "another writer got there first".
 pub trait Conflicted {
     fn is_conflict(&self) -> bool;
@@ -350,30 +375,14 @@ mod tests {
     /// the shard the change writes to, so the head the change read has moved.
     #[derive(Debug)]
     struct Interloper {
-        inner: Arc<dyn Table>,
         audit: AuditSink,
         shard: u8,
         times: std::sync::atomic::AtomicUsize,
     }
 
     #[async_trait::async_trait]
-    impl Table for Interloper {
-        async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-            self.inner.get(key).await
-        }
-        async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-            self.inner.put(item, condition).await
-        }
-        async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-            self.inner.delete(key, condition).await
-        }
-        async fn query(
-            &self,
-            query: &crate::store::Query,
-        ) -> Result<crate::store::Page, StoreError> {
-            self.inner.query(query).await
-        }
-        async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+    impl crate::store::TableHook for Interloper {
+        async fn transact(&self, inner: &dyn Table, ops: Vec<TxOp>) -> Result<(), StoreError> {
             let left = self.times.load(std::sync::atomic::Ordering::SeqCst);
             if left > 0 {
                 self.times
@@ -384,23 +393,10 @@ mod tests {
                         break candidate;
                     }
                 };
-                let appended = chain::append_ops(&*self.inner, &[rival]).await?;
-                self.inner.transact(appended).await?;
+                let appended = chain::append_ops(inner, &[rival]).await?;
+                inner.transact(appended).await?;
             }
-            self.inner.transact(ops).await
-        }
-        async fn increment(&self, key: &Key, by: i64, expires_at: i64) -> Result<i64, StoreError> {
-            self.inner.increment(key, by, expires_at).await
-        }
-        async fn sweep_expired(
-            &self,
-            limit: usize,
-            from: Option<&crate::store::Cursor>,
-        ) -> Result<crate::store::Sweep, StoreError> {
-            self.inner.sweep_expired(limit, from).await
-        }
-        async fn ping(&self) -> Result<(), StoreError> {
-            self.inner.ping().await
+            inner.transact(ops).await
         }
     }
 
@@ -409,12 +405,14 @@ mod tests {
      {
         let (table, audit, _dir) = setup();
         let change_event = event(&audit);
-        let interloper = Interloper {
-            inner: Arc::clone(&table),
-            audit: audit.clone(),
-            shard: chain::shard_of(&change_event.id),
-            times: std::sync::atomic::AtomicUsize::new(CHAIN_ATTEMPTS + 4),
-        };
+        let interloper = crate::store::Hooked::new(
+            Arc::clone(&table),
+            Interloper {
+                audit: audit.clone(),
+                shard: chain::shard_of(&change_event.id),
+                times: std::sync::atomic::AtomicUsize::new(CHAIN_ATTEMPTS + 4),
+            },
+        );
         Change::<Rule>::new(change_event.clone())
             .put(Item::new(Key::new("A", "1")), Condition::MustNotExist)
             .commit(&interloper)

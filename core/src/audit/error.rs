@@ -1,7 +1,6 @@
 //! What reading, verifying and checkpointing the audit log can answer besides success, mapped
 //! once to problem documents.
 
-use crate::audit::{ChangeError, Conflicted};
 use crate::crypto::CryptoError;
 use crate::http::{ApiError, FieldError};
 use crate::keys::KeyError;
@@ -51,22 +50,6 @@ impl AuditError {
     }
 }
 
-impl From<ChangeError<AuditError>> for AuditError {
-    fn from(err: ChangeError<AuditError>) -> Self {
-        match err {
-            ChangeError::Refused(refusal) => refusal,
-            ChangeError::Conflict => Self::ConcurrentChange,
-            ChangeError::Store(store) => Self::Store(store),
-        }
-    }
-}
-
-impl Conflicted for AuditError {
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::ConcurrentChange)
-    }
-}
-
 impl From<AuditError> for ApiError {
     fn from(err: AuditError) -> Self {
         match err {
@@ -83,3 +66,5 @@ impl From<AuditError> for ApiError {
         }
     }
 }
+
+crate::audit::change_error!(AuditError, Self::ConcurrentChange, Self::ConcurrentChange);

@@ -29,6 +29,7 @@ pub use actions::ACTIONS;
 /// The most writes one event adds to its change's transaction: its link, its entries under
 /// its actor, action and resource, and its shard head (one per shard a change touches).
 pub const EVENT_WRITES: usize = 5;
+pub(crate) use change::change_error;
 pub use change::{ATTEMPTS, Change, ChangeError, Conflicted, retrying};
 pub use error::AuditError;
 pub use event::{AuditEvent, Outcome, PLATFORM_SCOPE, sort_time};

@@ -1,6 +1,5 @@
 //! What identity can answer besides success, mapped once to a problem document.
 
-use crate::audit::{ChangeError, Conflicted};
 use crate::crypto::CryptoError;
 use crate::http::{ApiError, FieldError};
 use crate::store::StoreError;
@@ -99,23 +98,7 @@ impl From<crate::audit::AuditError> for AuthError {
 
 /// A change refused by a rule answers the rule's error; one that lost a race answers
 /// [`AuthError::ConcurrentChange`].
-impl From<ChangeError<AuthError>> for AuthError {
-    fn from(err: ChangeError<AuthError>) -> Self {
-        match err {
-            ChangeError::Refused(err) => err,
-            ChangeError::Conflict => Self::ConcurrentChange,
-            ChangeError::Store(err) => Self::Store(err),
-        }
-    }
-}
-
 /// What [`crate::audit::retrying`] runs again.
-impl Conflicted for AuthError {
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::ConcurrentChange)
-    }
-}
-
 /// The single mapping from identity's errors to the API's.
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
@@ -151,6 +134,8 @@ impl From<AuthError> for ApiError {
         }
     }
 }
+
+crate::audit::change_error!(AuthError, Self::ConcurrentChange, Self::ConcurrentChange);
 
 #[cfg(test)]
 mod tests {

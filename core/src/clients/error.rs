@@ -1,7 +1,6 @@
 //! What the clients domain can answer besides success, mapped once to problem documents and
 //! once to the token endpoint's errors.
 
-use crate::audit::{ChangeError, Conflicted};
 use crate::crypto::CryptoError;
 use crate::http::{ApiError, FieldError};
 use crate::store::{BadAttribute, StoreError};
@@ -32,22 +31,6 @@ pub enum ClientError {
     Crypto(#[from] CryptoError),
     #[error("a stored client record is malformed")]
     Corrupt(#[from] BadAttribute),
-}
-
-impl From<ChangeError<ClientError>> for ClientError {
-    fn from(err: ChangeError<ClientError>) -> Self {
-        match err {
-            ChangeError::Refused(refusal) => refusal,
-            ChangeError::Conflict => Self::ConcurrentChange,
-            ChangeError::Store(store) => Self::Store(store),
-        }
-    }
-}
-
-impl Conflicted for ClientError {
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::ConcurrentChange)
-    }
 }
 
 impl From<ClientError> for ApiError {
@@ -84,6 +67,8 @@ impl From<ClientError> for TokenError {
         }
     }
 }
+
+crate::audit::change_error!(ClientError, Self::ConcurrentChange, Self::ConcurrentChange);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,6 @@
 //! mapped once to problem documents. A batch reports per record with [`RecordFailure`].
 //! Nothing here carries a field's value: names, paths and types only.
 
-use crate::audit::{ChangeError, Conflicted};
 use crate::blobs::BlobError;
 use crate::crypto::CryptoError;
 use crate::http::{ApiError, FieldError};
@@ -55,22 +54,6 @@ impl DatasetError {
     }
 }
 
-impl From<ChangeError<DatasetError>> for DatasetError {
-    fn from(err: ChangeError<DatasetError>) -> Self {
-        match err {
-            ChangeError::Refused(refusal) => refusal,
-            ChangeError::Conflict => Self::ConcurrentChange("dataset"),
-            ChangeError::Store(store) => Self::Store(store),
-        }
-    }
-}
-
-impl Conflicted for DatasetError {
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::ConcurrentChange(_))
-    }
-}
-
 impl From<DatasetError> for ApiError {
     fn from(err: DatasetError) -> Self {
         match err {
@@ -94,6 +77,12 @@ impl From<DatasetError> for ApiError {
         }
     }
 }
+
+crate::audit::change_error!(
+    DatasetError,
+    Self::ConcurrentChange("dataset"),
+    Self::ConcurrentChange(_)
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,6 @@
 //! documents. Decryption failures are deliberately alike: a wrong key, a wrong context and a
 //! tampered ciphertext give the same answer.
 
-use crate::audit::{ChangeError, Conflicted};
 use crate::crypto::CryptoError;
 use crate::http::{ApiError, FieldError};
 use crate::keys::KeyError;
@@ -37,22 +36,6 @@ pub enum NamedKeyError {
     Crypto(#[from] CryptoError),
     #[error("a stored key record is malformed")]
     Corrupt(#[from] BadAttribute),
-}
-
-impl From<ChangeError<NamedKeyError>> for NamedKeyError {
-    fn from(err: ChangeError<NamedKeyError>) -> Self {
-        match err {
-            ChangeError::Refused(refusal) => refusal,
-            ChangeError::Conflict => Self::ConcurrentChange,
-            ChangeError::Store(store) => Self::Store(store),
-        }
-    }
-}
-
-impl Conflicted for NamedKeyError {
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::ConcurrentChange)
-    }
 }
 
 impl From<NamedKeyError> for ApiError {
@@ -102,6 +85,12 @@ impl From<ItemError> for ApiError {
         }
     }
 }
+
+crate::audit::change_error!(
+    NamedKeyError,
+    Self::ConcurrentChange,
+    Self::ConcurrentChange
+);
 
 #[cfg(test)]
 mod tests {

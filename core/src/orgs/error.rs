@@ -1,7 +1,6 @@
 //! What tenancy can answer besides success, mapped once to problem documents.
 
 use crate::access::AccessError;
-use crate::audit::ChangeError;
 use crate::crypto::CryptoError;
 use crate::http::{ApiError, FieldError};
 use crate::store::{BadAttribute, StoreError};
@@ -50,22 +49,6 @@ pub enum OrgError {
     EmailIndex(#[from] crate::auth::EmailIndexError),
 }
 
-impl From<ChangeError<OrgError>> for OrgError {
-    fn from(err: ChangeError<OrgError>) -> Self {
-        match err {
-            ChangeError::Refused(refusal) => refusal,
-            ChangeError::Conflict => Self::ConcurrentChange,
-            ChangeError::Store(store) => Self::Store(store),
-        }
-    }
-}
-
-impl crate::audit::Conflicted for OrgError {
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::ConcurrentChange)
-    }
-}
-
 impl From<OrgError> for ApiError {
     fn from(err: OrgError) -> Self {
         match err {
@@ -91,6 +74,8 @@ impl From<OrgError> for ApiError {
         }
     }
 }
+
+crate::audit::change_error!(OrgError, Self::ConcurrentChange, Self::ConcurrentChange);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ mod cursor;
 mod definition;
 pub mod dynamo;
 mod error;
+mod hooked;
 mod item;
 pub mod schema;
 pub mod sqlite;
@@ -19,6 +20,7 @@ pub use attrs::BadAttribute;
 pub use cursor::Cursor;
 pub use definition::{GSI1, TABLE_DEFINITION, TableDefinition};
 pub use error::StoreError;
+pub use hooked::{Hooked, TableHook};
 pub use item::{Item, Key, RESERVED_ATTRIBUTES};
 
 /// What must hold about the stored item for a write to happen.

@@ -3,7 +3,6 @@
 //! failed; the reason is logged at debug level only.
 
 use crate::access::AccessError;
-use crate::audit::{ChangeError, Conflicted};
 use crate::crypto::CryptoError;
 use crate::http::ApiError;
 use crate::keys::KeyError;
@@ -87,22 +86,6 @@ impl From<OrgError> for TokenError {
     }
 }
 
-impl Conflicted for TokenError {
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::Conflict)
-    }
-}
-
-impl From<ChangeError<TokenError>> for TokenError {
-    fn from(err: ChangeError<TokenError>) -> Self {
-        match err {
-            ChangeError::Refused(err) => err,
-            ChangeError::Conflict => Self::Conflict,
-            ChangeError::Store(err) => Self::Store(err),
-        }
-    }
-}
-
 impl From<TokenError> for ApiError {
     fn from(err: TokenError) -> Self {
         match err {
@@ -145,3 +128,5 @@ impl TokenError {
         }
     }
 }
+
+crate::audit::change_error!(TokenError, Self::Conflict, Self::Conflict);

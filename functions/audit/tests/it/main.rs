@@ -205,15 +205,4 @@ pub fn ids(items: &[Value]) -> Vec<String> {
         .collect()
 }
 
-/// Asserts that `reply` is a problem document with `status`.
-#[track_caller]
-pub fn assert_problem(reply: &Reply, status: u16) {
-    assert_eq!(reply.code(), status, "{}", reply.body);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/problem+json"),
-        "{}",
-        reply.body
-    );
-    assert_eq!(reply.body["status"], status, "{}", reply.body);
-}
+pub use coffer_testkit::assert_problem;

@@ -22,9 +22,7 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use coffer_core::cleanup::{self, CleanupReport};
 use coffer_core::ids::{DatasetId, RecordId};
-use coffer_core::store::{
-    Condition, Cursor, Item, Key, Page, Query, StoreError, Sweep, Table, TxOp, schema,
-};
+use coffer_core::store::{Hooked, Query, StoreError, Table, TableHook, TxOp, schema};
 use coffer_core::{Ports, Settings};
 use coffer_testkit::{OrgWithRoles, TestApp, User};
 use serde_json::{Value, json};
@@ -273,20 +271,21 @@ pub async fn blob_exists(app: &TestApp, key: &str) -> bool {
 /// The app's ports with the table noting the purge events that committed.
 pub fn spied(app: &TestApp) -> (Ports, Arc<EventSpy>) {
     let spy = Arc::new(EventSpy {
-        inner: app.state.ports.table.clone(),
         events: Mutex::new(BTreeMap::new()),
     });
     let mut ports = app.state.ports.clone();
-    ports.table = spy.clone();
+    ports.table = Arc::new(Hooked::new(
+        app.state.ports.table.clone(),
+        SpyHook(spy.clone()),
+    ));
     (ports, spy)
 }
 
-/// A table that passes every call on and notes the `datasets.purge` events of the
-/// transactions that committed, by event id: `(resource, org_id)` (an event may be written as
-/// several items: its link in the chain and its copies for filtered reads).
+/// The `datasets.purge` events of the transactions that committed, by event id: `(resource,
+/// org_id)` (an event may be written as several items: its link in the chain and its copies for
+/// filtered reads).
 #[derive(Debug)]
 pub struct EventSpy {
-    inner: Arc<dyn Table>,
     events: Mutex<BTreeMap<String, (String, Option<String>)>>,
 }
 
@@ -303,21 +302,14 @@ impl EventSpy {
     }
 }
 
+/// Passes every call on and notes, in its [`EventSpy`], the purge events of each committed
+/// transaction.
+#[derive(Debug)]
+struct SpyHook(Arc<EventSpy>);
+
 #[async_trait]
-impl Table for EventSpy {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        self.inner.put(item, condition).await
-    }
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-        self.inner.delete(key, condition).await
-    }
-    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        self.inner.query(query).await
-    }
-    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+impl TableHook for SpyHook {
+    async fn transact(&self, inner: &dyn Table, ops: Vec<TxOp>) -> Result<(), StoreError> {
         let purges: Vec<(String, (String, Option<String>))> = ops
             .iter()
             .filter_map(|op| match op {
@@ -339,22 +331,9 @@ impl Table for EventSpy {
                 _ => None,
             })
             .collect();
-        self.inner.transact(ops).await?;
-        self.events.lock().unwrap().extend(purges);
+        inner.transact(ops).await?;
+        self.0.events.lock().unwrap().extend(purges);
         Ok(())
-    }
-    async fn increment(&self, key: &Key, by: i64, expires_at: i64) -> Result<i64, StoreError> {
-        self.inner.increment(key, by, expires_at).await
-    }
-    async fn sweep_expired(
-        &self,
-        limit: usize,
-        from: Option<&Cursor>,
-    ) -> Result<Sweep, StoreError> {
-        self.inner.sweep_expired(limit, from).await
-    }
-    async fn ping(&self) -> Result<(), StoreError> {
-        self.inner.ping().await
     }
 }
 

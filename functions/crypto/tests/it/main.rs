@@ -150,14 +150,7 @@ pub fn with_context(mut body: Value, context: Option<&str>) -> Value {
 /// Asserts that `reply` is a problem document with `status` (and never a plaintext).
 #[track_caller]
 pub fn assert_problem(reply: &Reply, status: u16) {
-    assert_eq!(reply.code(), status, "{}", reply.body);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/problem+json"),
-        "{}",
-        reply.body
-    );
-    assert_eq!(reply.body["status"], status, "{}", reply.body);
+    coffer_testkit::assert_problem(reply, status);
     assert!(reply.body.get("plaintext").is_none(), "{}", reply.body);
 }
 

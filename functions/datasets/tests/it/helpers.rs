@@ -55,16 +55,7 @@ pub fn encode(raw: &str) -> String {
         .collect()
 }
 
-/// The problem document of a refused request, with that status.
-pub fn assert_problem(reply: &Reply, status: u16) {
-    assert_eq!(reply.code(), status, "{}", reply.body);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/problem+json"),
-        "{}",
-        reply.body
-    );
-}
+pub use coffer_testkit::assert_problem;
 
 /// The `field`s of a validation problem's `errors`, in order.
 pub fn error_fields(reply: &Reply) -> Vec<String> {

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, header};
-use coffer_testkit::Reply;
+use coffer_testkit::{Reply, assert_problem};
 use serde_json::{Value, json};
 
 use super::{TestApp, spawn_app};
@@ -36,17 +36,6 @@ fn text_body_of(len: usize) -> String {
 
 fn entities(body: &Value) -> &Vec<Value> {
     body["entities"].as_array().unwrap()
-}
-
-fn assert_problem(reply: &Reply, status: u16) {
-    assert_eq!(reply.code(), status, "{}", reply.body);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/problem+json"),
-        "{}",
-        reply.body
-    );
-    assert_eq!(reply.body["status"], status, "{}", reply.body);
 }
 
 #[tokio::test]
