@@ -26,4 +26,4 @@ pub mod tokens;
 
 pub use backends::Ports;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use settings::{Backend, DatasetSettings, Settings, SettingsError};
+pub use settings::{Backend, DatasetSettings, OperationSettings, Settings, SettingsError};

@@ -61,6 +61,22 @@ pub struct Settings {
     pub datasets: DatasetSettings,
     /// How many days audit events are kept (`COFFER_AUDIT_RETENTION_DAYS`, default 365).
     pub audit_retention_days: u32,
+    /// Metrics, slow-request warnings and the local server's overload bound.
+    pub operations: OperationSettings,
+}
+
+/// How the service reports on itself and protects itself under load.
+#[derive(Debug, Clone)]
+pub struct OperationSettings {
+    /// Whether `coffer-local` serves Prometheus text on `GET /metrics` (`COFFER_METRICS_ENDPOINT`,
+    /// `on` or `off`, default `off`: it names routes and counts, which an operator opts into).
+    pub metrics_endpoint: bool,
+    /// A request slower than this logs a warning (`COFFER_SLOW_REQUEST_MS`, default 1000).
+    pub slow_request: Duration,
+    /// Requests `coffer-local` serves at once before it answers 503 with `retry-after`
+    /// (`COFFER_MAX_IN_FLIGHT`, default 1024; Lambda serves one per instance and API Gateway
+    /// throttles in front of it, so only the local server uses this).
+    pub max_in_flight: usize,
 }
 
 /// Tokens' settings (`functions/tokens`, `functions/clients` and the caller extractor).
@@ -427,6 +443,22 @@ impl Settings {
                 crate::audit::retention::DEFAULT_DAYS,
                 1..=3650,
             )?,
+            operations: OperationSettings {
+                metrics_endpoint: match get("COFFER_METRICS_ENDPOINT") {
+                    None | Some("off") => false,
+                    Some("on") => true,
+                    Some(other) => {
+                        return Err(invalid("COFFER_METRICS_ENDPOINT", other, "use `on` or `off`"));
+                    }
+                },
+                slow_request: Duration::from_millis(number(
+                    &get,
+                    "COFFER_SLOW_REQUEST_MS",
+                    1000,
+                    1..=900_000,
+                )?),
+                max_in_flight: number(&get, "COFFER_MAX_IN_FLIGHT", 1024, 1..=1_000_000)?,
+            },
         })
     }
 

@@ -38,6 +38,7 @@ pub fn route_groups() -> Vec<FunctionGroup> {
         coffer_function_datasets::group(),
         coffer_function_audit::group(),
         coffer_core::http::local_blob_urls(),
+        coffer_core::http::docs_page(),
     ]
 }
 
@@ -57,7 +58,8 @@ pub async fn serve(
     for group in &groups {
         group.warm(&state).await;
     }
-    let router = app(groups, state);
+    let max_in_flight = state.settings.operations.max_in_flight;
+    let router = coffer_core::http::shed_overload(app(groups, state), max_in_flight);
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
