@@ -1,0 +1,1 @@
+//! Nothing shared: the binaries in `src/bin/` are the references (see the package description).
