@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test of Coffer: formatting, lints, the Rust tests (the AWS backends against moto's
 # server, which this script installs into .venv/, starts on a free loopback port, bootstraps and
-# stops), and cfn-lint on template.yaml. Needs only Rust and Python 3.
+# stops; the docs page in Debian's headless chromium, installed with apt), cfn-lint and
+# `sam validate --lint` on template.yaml. Needs only Rust, Python 3 and apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MOTO_SPEC='moto[server]==5.2.5'
 CFN_LINT_SPEC='cfn-lint==1.58.0'
+SAM_SPEC='aws-sam-cli==1.170.0'
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Python tools in .venv (moto, cfn-lint)"
+step "Python tools in .venv (moto, cfn-lint, sam)"
 if [ ! -x .venv/bin/python ]; then
   if ! python3 -m venv .venv 2>/dev/null; then
     # Debian's python3 ships venv separately.
@@ -19,9 +21,16 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
 fi
-if ! .venv/bin/python -c 'import moto, cfnlint' 2>/dev/null; then
-  .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO_SPEC" "$CFN_LINT_SPEC"
+if ! .venv/bin/python -c 'import moto, cfnlint, samcli' 2>/dev/null; then
+  .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO_SPEC" "$CFN_LINT_SPEC" "$SAM_SPEC"
 fi
+
+step "headless chromium (the docs page's browser test)"
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+export COFFER_TEST_CHROMIUM
+COFFER_TEST_CHROMIUM=$(command -v chromium)
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -59,8 +68,9 @@ COFFER_BACKEND=aws COFFER_AWS_ENDPOINT="$COFFER_TEST_AWS_ENDPOINT" COFFER_TABLE=
 step "cargo test (embedded and AWS-on-moto backends)"
 cargo test --workspace --locked 2>&1 | tee target/test-output.log
 
-step "cfn-lint template.yaml"
+step "cfn-lint and sam validate --lint on template.yaml (offline)"
 .venv/bin/cfn-lint template.yaml
+SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 .venv/bin/sam validate --lint --region us-east-1
 
 step "all tests passed"
 # One closing line for the whole run (cargo prints one per test binary, the last often a doc-test

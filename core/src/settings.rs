@@ -448,7 +448,11 @@ impl Settings {
                     None | Some("off") => false,
                     Some("on") => true,
                     Some(other) => {
-                        return Err(invalid("COFFER_METRICS_ENDPOINT", other, "use `on` or `off`"));
+                        return Err(invalid(
+                            "COFFER_METRICS_ENDPOINT",
+                            other,
+                            "use `on` or `off`",
+                        ));
                     }
                 },
                 slow_request: Duration::from_millis(number(

@@ -25,8 +25,9 @@ const CLEANUP_BUDGET: Duration = Duration::from_secs(10);
 /// Unsent messages the local mailer takes from each index shard per round.
 const MAIL_BATCH: usize = 25;
 
-/// Every function's group, as deployed on Lambda, and the routes S3 serves there (the presigned
-/// payload URLs). Adding a function group adds its line here.
+/// Every function's group, as deployed on Lambda, the routes S3 serves there (the presigned
+/// payload URLs), the docs page, and `GET /metrics` (Prometheus text, when
+/// `COFFER_METRICS_ENDPOINT=on`). Adding a function group adds its line here.
 pub fn route_groups() -> Vec<FunctionGroup> {
     vec![
         coffer_function_pii::group(),
@@ -39,6 +40,7 @@ pub fn route_groups() -> Vec<FunctionGroup> {
         coffer_function_audit::group(),
         coffer_core::http::local_blob_urls(),
         coffer_core::http::docs_page(),
+        coffer_core::http::metrics_endpoint(),
     ]
 }
 

@@ -141,6 +141,9 @@ impl RateLimiter {
             .increment(&schema::rate_counter(bucket, start), 1, end)
             .await?;
         let used = u32::try_from(count.max(0)).unwrap_or(u32::MAX);
+        if used > limit {
+            crate::telemetry::rate_limit_refused(crate::telemetry::bucket_limit(&bucket));
+        }
         Ok(Quota {
             limit,
             remaining: limit.saturating_sub(used),
@@ -230,6 +233,7 @@ impl RateLimiter {
         if number > i64::from(policy.max_failures) {
             // Refused unchecked until the window ends, a success clears it, or a lockout ends.
             let retry_after = u64::try_from(end - now).unwrap_or(0).max(1);
+            crate::telemetry::rate_limit_refused("login-failures");
             return Ok(Err(AuthError::Locked { retry_after }));
         }
         Ok(Ok(Attempt { number }))

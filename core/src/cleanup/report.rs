@@ -43,6 +43,7 @@ pub struct CleanupReport {
 impl CleanupReport {
     /// Writes the counts to the log (never an id or a value: counts only).
     pub fn log(&self) {
+        crate::telemetry::cleanup_run(self);
         tracing::info!(
             expired_items = self.expired_items,
             purged_orgs = self.purged_orgs,

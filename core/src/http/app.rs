@@ -10,13 +10,14 @@ use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use super::{ApiDoc, ApiError, AppState, FunctionGroup, health, request_id};
+use super::{ApiDoc, ApiError, AppState, FunctionGroup, health, observe};
 
 /// One function's routes, each documenting itself in the OpenAPI document.
 pub type RouteGroup = OpenApiRouter<AppState>;
 
 /// The app for these route groups: health and `/v1/openapi.json` always, problem documents for
-/// unknown routes and panics, and a request id on every reply.
+/// unknown routes and panics, and on every reply a request id, a response time, a log line and
+/// its metrics.
 pub fn app(groups: Vec<FunctionGroup>, state: AppState) -> Router {
     let api = groups.into_iter().map(|group| group.routes).fold(
         OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(health::routes()),
@@ -33,7 +34,12 @@ pub fn app(groups: Vec<FunctionGroup>, state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))
-        .layer(axum::middleware::from_fn(request_id::request_id_middleware))
+        // Outside the panic catcher, so a panic's 500 is logged and counted like any reply;
+        // on each route (not around the router), so the matched route template is known.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .with_state(state)
 }
 

@@ -63,6 +63,7 @@ impl DataKeyCache {
     /// are rare (one per key per cache period when warm), so each is worth a line.
     fn count_ring_call(&self, operation: &'static str) {
         let ring_calls = self.ring_calls.fetch_add(1, Ordering::Relaxed) + 1;
+        crate::telemetry::key_ring_call(operation);
         tracing::info!(
             operation,
             ring_calls,

@@ -45,13 +45,14 @@ pub struct CreateCheckpointParams {
 #[utoipa::path(get, path = "/v1/audit/checkpoints", tag = "audit",
     params(ListCheckpointsParams, coffer_core::http::PageParams),
     responses(
+        Service<AuditService>,
+        Caller,
         (status = 200, description = "The org's checkpoints, newest first", body = CheckpointList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "A member without `audit:read`", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Not a member of the org (or no such org)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A missing `org_id`, a parameter the route does not take, a bad `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_checkpoints(
     Service(audit): Service<AuditService>,
     caller: Caller,
@@ -76,15 +77,15 @@ pub async fn list_checkpoints(
 #[utoipa::path(post, path = "/v1/audit/checkpoints", tag = "audit",
     params(CreateCheckpointParams),
     responses(
+        Caller,
         (status = 201, description = "The checkpoint written", body = CheckpointView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "A member without `audit:checkpoint`", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Not a member of the org (or no such org)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Another checkpoint or event was written at the same moment; retry", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A missing `org_id`, a parameter the route does not take", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "The key service did not answer", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn create_checkpoint(
     Service(audit): Service<AuditService>,
     caller: Caller,

@@ -49,13 +49,14 @@ const TAKES: &str = "org_id, actor, action, resource, from, to, limit and cursor
 #[utoipa::path(get, path = "/v1/audit/logs", tag = "audit",
     params(LogParams, coffer_core::http::PageParams),
     responses(
+        Service<AuditService>,
+        Caller,
         (status = 200, description = "The org's events, newest first", body = EventList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "A member without `audit:read`", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Not a member of the org (or no such org)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A missing `org_id`, a parameter the route does not take, a time that is not RFC 3339, `from` after `to`, a bad `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn logs(
     Service(audit): Service<AuditService>,
     caller: Caller,

@@ -41,13 +41,14 @@ const TAKES: &str = "org_id, from and to";
 #[utoipa::path(get, path = "/v1/audit/verify", tag = "audit",
     params(VerifyParams),
     responses(
+        Service<AuditService>,
+        Caller,
         (status = 200, description = "What the walk found", body = VerificationView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "A member without `audit:read`", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Not a member of the org (or no such org)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A missing `org_id`, a parameter the route does not take, a time that is not RFC 3339, `from` after `to`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn verify(
     Service(audit): Service<AuditService>,
     caller: Caller,

@@ -10,9 +10,11 @@ use crate::views::{ActivityPage, ActivityView};
 /// logouts, sessions revoked, password changes and resets, email verification — with time, IP
 /// and user agent.
 #[utoipa::path(get, path = "/v1/auth/activity", tag = "identity",
-    security(("session" = []), ("session_cookie" = [])),
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
     params(PageParams),
     responses(
+        Service<AuthService>,
+        Caller,
         (status = 200, description = "The caller's own events, newest first", body = ActivityPage),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad limit or cursor", body = Problem, content_type = "application/problem+json"),

@@ -51,6 +51,8 @@ pub struct LoginResponse {
 #[utoipa::path(post, path = "/v1/auth/login", tag = "identity",
     request_body = LoginRequest,
     responses(
+        Service<AuthService>,
+        BoundedJson<LoginRequest>,
         (status = 200, description = "A new session; `web` logins also set the `__Host-coffer_session` cookie", body = LoginResponse, headers(
             ("set-cookie" = String, description = "`__Host-coffer_session=...; Path=/; HttpOnly; Secure; SameSite=Lax` (web only)"),
             ("x-ratelimit-limit" = u32, description = "Login attempts allowed per IP per hour"),
@@ -100,6 +102,8 @@ pub async fn login(
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "identity",
     security(("session" = []), ("session_cookie" = [])),
     responses(
+        Service<AuthService>,
+        Caller,
         (status = 204, description = "The session is gone", headers(("set-cookie" = String, description = "Clears `__Host-coffer_session`"))),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -19,9 +19,12 @@ pub struct ChangePasswordRequest {
 
 /// Changes the caller's password; every other session of the user ends.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "identity",
-    security(("session" = []), ("session_cookie" = [])),
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
     request_body = ChangePasswordRequest,
     responses(
+        Service<AuthService>,
+        BoundedJson<ChangePasswordRequest>,
+        Caller,
         (status = 204, description = "Changed; the caller's other sessions are revoked"),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The current password is not correct (counts towards the lockout)", body = Problem, content_type = "application/problem+json"),

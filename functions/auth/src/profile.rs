@@ -11,8 +11,10 @@ use crate::views::UserView;
 
 /// The caller's profile.
 #[utoipa::path(get, path = "/v1/auth/me", tag = "identity",
-    security(("session" = []), ("session_cookie" = [])),
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
     responses(
+        Service<AuthService>,
+        Caller,
         (status = 200, description = "The caller's profile", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -43,9 +45,12 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// Changes the caller's profile.
 #[utoipa::path(put, path = "/v1/users/me", tag = "identity",
-    security(("session" = []), ("session_cookie" = [])),
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
     request_body = UpdateProfileRequest,
     responses(
+        Service<AuthService>,
+        BoundedJson<UpdateProfileRequest>,
+        Caller,
         (status = 200, description = "The updated profile", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The profile changed meanwhile; retry", body = Problem, content_type = "application/problem+json"),

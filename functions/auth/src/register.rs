@@ -30,6 +30,8 @@ pub struct RegisterRequest {
 #[utoipa::path(post, path = "/v1/auth/register", tag = "identity",
     request_body = RegisterRequest,
     responses(
+        Service<AuthService>,
+        BoundedJson<RegisterRequest>,
         (status = 201, description = "The user was created", body = UserEnvelope, headers(
             ("x-ratelimit-limit" = u32, description = "Registrations allowed per IP per day"),
             ("x-ratelimit-remaining" = u32, description = "Registrations left in the window"),

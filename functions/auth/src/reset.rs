@@ -19,8 +19,11 @@ pub struct ResetRequest {
 #[utoipa::path(post, path = "/v1/auth/password/reset/request", tag = "identity",
     request_body = ResetRequest,
     responses(
+        Service<AuthService>,
+        BoundedJson<ResetRequest>,
         (status = 202, description = "Accepted, whether or not the address has an account"),
         (status = 422, description = "A malformed email or an unknown field", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reset requests from this IP this hour (`retry-after`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn request_reset(
     Service(auth): Service<AuthService>,
@@ -45,6 +48,8 @@ pub struct ResetConfirmRequest {
 #[utoipa::path(post, path = "/v1/auth/password/reset/confirm", tag = "identity",
     request_body = ResetConfirmRequest,
     responses(
+        Service<AuthService>,
+        BoundedJson<ResetConfirmRequest>,
         (status = 204, description = "The password is changed and every session revoked"),
         (status = 400, description = "The code is unknown, used or expired", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A weak new password or an unknown field", body = Problem, content_type = "application/problem+json"),

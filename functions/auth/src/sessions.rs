@@ -12,8 +12,10 @@ use crate::views::{SessionCookie, SessionPage, SessionView};
 
 /// The caller's live sessions, oldest first; `current` marks the one the request came with.
 #[utoipa::path(get, path = "/v1/auth/sessions", tag = "identity",
-    security(("session" = []), ("session_cookie" = [])),
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
     responses(
+        Service<AuthService>,
+        Caller,
         (status = 200, description = "The caller's live sessions", body = SessionPage),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -36,9 +38,11 @@ pub async fn list_sessions(
 /// Revokes one of the caller's sessions (the current one too; its cookie is then cleared).
 /// Another user's session id answers 404, like one that does not exist.
 #[utoipa::path(delete, path = "/v1/auth/sessions/{id}", tag = "identity",
-    security(("session" = []), ("session_cookie" = [])),
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
     params(("id" = String, Path, description = "`ses_...`")),
     responses(
+        Service<AuthService>,
+        Caller,
         (status = 204, description = "The session is gone"),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The caller has no such session", body = Problem, content_type = "application/problem+json"),

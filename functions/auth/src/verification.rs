@@ -9,8 +9,10 @@ use utoipa::ToSchema;
 
 /// Sends the caller a single-use verification code (valid 24 hours) through the outbox.
 #[utoipa::path(post, path = "/v1/auth/email/verify/request", tag = "identity",
-    security(("session" = []), ("session_cookie" = [])),
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
     responses(
+        Service<AuthService>,
+        Caller,
         (status = 202, description = "The message is in the outbox"),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The address is already verified", body = Problem, content_type = "application/problem+json"),
@@ -38,6 +40,8 @@ pub struct TokenRequest {
 #[utoipa::path(post, path = "/v1/auth/email/verify/confirm", tag = "identity",
     request_body = TokenRequest,
     responses(
+        Service<AuthService>,
+        BoundedJson<TokenRequest>,
         (status = 204, description = "The address is verified"),
         (status = 400, description = "The code is unknown, used or expired", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A missing or unknown field", body = Problem, content_type = "application/problem+json"),

@@ -7,11 +7,15 @@
 //! `Cleanup.Retryable` (the table or the blob store throttled or was unavailable) or
 //! `Cleanup.Fatal` (a bug or a bad item). Either way what the run finished stays finished and
 //! the next run resumes.
+//!
+//! Each run's counts (and the key-ring calls it made) go out as one CloudWatch EMF document on
+//! stdout ([`handle_measured`]).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use coffer_core::cleanup::{self, CleanupError, CleanupReport};
+use coffer_core::telemetry::{self, emf};
 use coffer_core::{Ports, Settings};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -101,6 +105,21 @@ pub async fn handle(
         })
 }
 
+/// Handles one scheduled event, and answers with its metrics as EMF documents (one, unless the
+/// run failed before it had anything to count) for `main` to print.
+pub async fn handle_measured(
+    ports: &Ports,
+    settings: &Settings,
+    event: LambdaEvent<EventBridgeEvent<Value>>,
+) -> (Result<CleanupReport, Error>, Vec<Value>) {
+    let invocation = coffer_core::http::lambda::emf_invocation(&event.context);
+    let (result, recording) = telemetry::scoped(handle(ports, settings, event)).await;
+    (
+        result,
+        emf::documents(&recording, &invocation, emf::now_ms()),
+    )
+}
+
 /// Lambda gives the deadline as Unix milliseconds; the run measures with a monotonic clock.
 fn instant_of(deadline_ms: u64) -> Instant {
     let now_ms = SystemTime::now()
@@ -108,4 +127,58 @@ fn instant_of(deadline_ms: u64) -> Instant {
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0);
     Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+    use coffer_core::ManualClock;
+    use lambda_runtime::Context;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn a_run_emits_one_emf_document_with_the_reports_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::embedded(dir.path());
+        let ports = Ports::embedded(&settings, ManualClock::starting_now()).unwrap();
+        let mut context = Context::default();
+        context.request_id = "invocation-7".into();
+        context.env_config = Arc::new(lambda_runtime::Config {
+            function_name: "coffer-cleanup".into(),
+            ..lambda_runtime::Config::default()
+        });
+        let event = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../events/cleanup/scheduled.json"
+        );
+        let payload: EventBridgeEvent<Value> =
+            serde_json::from_str(&std::fs::read_to_string(event).unwrap()).unwrap();
+
+        let (report, documents) =
+            handle_measured(&ports, &settings, LambdaEvent::new(payload, context)).await;
+
+        let report = report.unwrap();
+        assert_eq!(documents.len(), 1);
+        let document: Value = serde_json::from_str(&documents[0].to_string()).unwrap();
+        let directives = document["_aws"]["CloudWatchMetrics"].as_array().unwrap();
+        assert_eq!(directives.len(), 1);
+        assert_eq!(directives[0]["Namespace"], "Coffer");
+        assert_eq!(directives[0]["Dimensions"], json!([["function"]]));
+        assert_eq!(document["function"], "coffer-cleanup");
+        assert_eq!(document["lambda_request_id"], "invocation-7");
+        assert_eq!(document["CleanupRuns"], 1);
+        assert_eq!(document["CleanupExpiredItems"], report.expired_items);
+        assert_eq!(
+            document["CleanupSigningKeysAdded"],
+            u64::from(report.signing_key_added.is_some())
+        );
+        // Every metric the directive names has its value in the document.
+        for metric in directives[0]["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            assert!(document[name].is_number(), "{name}");
+        }
+    }
 }

@@ -10,7 +10,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let ports = Ports::from_settings(&settings, Arc::new(SystemClock)).await?;
     let (ports, settings) = (&ports, &settings);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        coffer_function_cleanup::handle(ports, settings, event).await
+        let (result, metrics) =
+            coffer_function_cleanup::handle_measured(ports, settings, event).await;
+        telemetry::emf::print(&metrics);
+        result
     }))
     .await
 }

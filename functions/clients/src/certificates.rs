@@ -55,12 +55,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJson<T> {
         coffer_core::http::PageParams,
     ),
     responses(
+        Service<ClientsService>,
+        Caller,
         (status = 200, body = CertificateList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_certificates(
     Service(clients): Service<ClientsService>,
     caller: Caller,
@@ -86,13 +87,15 @@ pub async fn list_certificates(
     request_body(content = Option<CreateCertificateRequest>, description = "No body, or `{}`"),
     params(("org" = String, Path, description = "`org_...`"), ("client" = String, Path, description = "`cli_...`")),
     responses(
+        Service<ClientsService>,
+        BoundedJson<CreateCertificateRequest>,
+        Caller,
         (status = 201, body = IssuedCertificateView, headers(("cache-control" = String, description = "`no-store`"))),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed, or the tier's certificate limit is reached (`/problems/tier-limit`)", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A field in the body", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn create_certificate(
     Service(clients): Service<ClientsService>,
     caller: Caller,
@@ -126,12 +129,13 @@ pub async fn create_certificate(
         ("certificate" = String, Path, description = "`crt_...`"),
     ),
     responses(
+        Service<ClientsService>,
+        Caller,
         (status = 204, description = "Revoked"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn delete_certificate(
     Service(clients): Service<ClientsService>,
     caller: Caller,

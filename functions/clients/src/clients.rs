@@ -32,12 +32,13 @@ pub struct CreateClientRequest {
 #[utoipa::path(get, path = "/v1/orgs/{org}/clients", tag = "clients",
     params(("org" = String, Path, description = "`org_...`"), coffer_core::http::PageParams),
     responses(
+        Service<ClientsService>,
+        Caller,
         (status = 200, body = ClientList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_clients(
     Service(clients): Service<ClientsService>,
     caller: Caller,
@@ -57,13 +58,15 @@ pub async fn list_clients(
 #[utoipa::path(post, path = "/v1/orgs/{org}/clients", tag = "clients", request_body = CreateClientRequest,
     params(("org" = String, Path, description = "`org_...`")),
     responses(
+        Service<ClientsService>,
+        BoundedJson<CreateClientRequest>,
+        Caller,
         (status = 201, body = ClientView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad name, or scopes that are not permissions or exceed a member's", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn create_client(
     Service(clients): Service<ClientsService>,
     caller: Caller,
@@ -83,11 +86,12 @@ pub async fn create_client(
 #[utoipa::path(get, path = "/v1/orgs/{org}/clients/{client}", tag = "clients",
     params(("org" = String, Path, description = "`org_...`"), ("client" = String, Path, description = "`cli_...`")),
     responses(
+        Service<ClientsService>,
+        Caller,
         (status = 200, body = ClientView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn get_client(
     Service(clients): Service<ClientsService>,
     caller: Caller,
@@ -105,12 +109,13 @@ pub async fn get_client(
 #[utoipa::path(delete, path = "/v1/orgs/{org}/clients/{client}", tag = "clients",
     params(("org" = String, Path, description = "`org_...`"), ("client" = String, Path, description = "`cli_...`")),
     responses(
+        Service<ClientsService>,
+        Caller,
         (status = 204, description = "Deleted, with its certificates; its tokens are revoked"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn delete_client(
     Service(clients): Service<ClientsService>,
     caller: Caller,

@@ -59,14 +59,15 @@ pub(crate) fn ciphertext_items(
 /// tampered ciphertext is 400, never garbage; a retired or trimmed version is 422.
 #[utoipa::path(post, path = "/v1/decrypt", tag = "crypto", request_body = DecryptRequest,
     responses(
+        Service<NamedKeysService>,
+        BoundedJson<DecryptRequest>,
+        Caller,
         (status = 200, body = PlaintextReply),
         (status = 400, description = "Malformed, not base64, or not decryptable with this key and context (a single item)", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A retired or trimmed version (a single item), an empty batch or one over 1000, both or neither of `ciphertext` and `batch`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn decrypt(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,

@@ -40,14 +40,15 @@ pub struct EncryptItem {
 /// v2: AES-256-GCM under a per-message key derived from the version's data key, key-committing.
 #[utoipa::path(post, path = "/v1/encrypt", tag = "crypto", request_body = EncryptRequest,
     responses(
+        Service<NamedKeysService>,
+        BoundedJson<EncryptRequest>,
+        Caller,
         (status = 200, body = CiphertextReply),
         (status = 400, description = "Not base64 (a single item)", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "An empty batch or one over 1000, both or neither of `plaintext` and `batch`, a version not allowed", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn encrypt(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,

@@ -61,14 +61,15 @@ pub struct TrimKeyRequest {
 /// Creates a key with its first version (owners and admins: `keys:manage`).
 #[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = CreateKeyRequest,
     responses(
+        Service<NamedKeysService>,
+        BoundedJson<CreateKeyRequest>,
+        Caller,
         (status = 201, body = KeyView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin, or the tier's key limit", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The org has a key of that name", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn create_key(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,
@@ -84,12 +85,13 @@ pub async fn create_key(
 #[utoipa::path(get, path = "/v1/keys", tag = "keys",
     params(OrgParam, coffer_core::http::PageParams),
     responses(
+        Service<NamedKeysService>,
+        Caller,
         (status = 200, body = KeyList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A missing `org_id`, a bad `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_keys(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,
@@ -110,11 +112,12 @@ pub async fn list_keys(
 #[utoipa::path(get, path = "/v1/keys/{key}", tag = "keys",
     params(("key" = String, Path, description = "`key_...`")),
     responses(
+        Service<NamedKeysService>,
+        Caller,
         (status = 200, body = KeyView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn get_key(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,
@@ -129,14 +132,16 @@ pub async fn get_key(
 #[utoipa::path(patch, path = "/v1/keys/{key}", tag = "keys", request_body = UpdateKeyRequest,
     params(("key" = String, Path, description = "`key_...`")),
     responses(
+        Service<NamedKeysService>,
+        BoundedJson<UpdateKeyRequest>,
+        Caller,
         (status = 200, body = KeyView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The key changed meanwhile; retry", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A floor outside the kept versions or out of order", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn update_key(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,
@@ -159,13 +164,14 @@ pub async fn update_key(
 #[utoipa::path(delete, path = "/v1/keys/{key}", tag = "keys",
     params(("key" = String, Path, description = "`key_...`")),
     responses(
+        Service<NamedKeysService>,
+        Caller,
         (status = 204, description = "Deleted, with every version"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "`deletion_allowed` is not set", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn delete_key(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,
@@ -181,13 +187,14 @@ pub async fn delete_key(
 #[utoipa::path(post, path = "/v1/keys/{key}/rotate", tag = "keys",
     params(("key" = String, Path, description = "`key_...`")),
     responses(
+        Service<NamedKeysService>,
+        Caller,
         (status = 200, body = KeyView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The key holds the most versions it may: trim first", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn rotate_key(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,
@@ -204,13 +211,15 @@ pub async fn rotate_key(
 #[utoipa::path(post, path = "/v1/keys/{key}/trim", tag = "keys", request_body = TrimKeyRequest,
     params(("key" = String, Path, description = "`key_...`")),
     responses(
+        Service<NamedKeysService>,
+        BoundedJson<TrimKeyRequest>,
+        Caller,
         (status = 200, body = KeyView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`below_version` above `min_decryption_version`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn trim_key(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,

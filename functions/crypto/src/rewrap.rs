@@ -29,14 +29,15 @@ pub struct RewrapRequest {
 /// `keys:use`), bound to the same context.
 #[utoipa::path(post, path = "/v1/rewrap", tag = "crypto", request_body = RewrapRequest,
     responses(
+        Service<NamedKeysService>,
+        BoundedJson<RewrapRequest>,
+        Caller,
         (status = 200, body = CiphertextReply),
         (status = 400, description = "Malformed, not base64, or not decryptable with this key and context (a single item)", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A retired or trimmed version (a single item), an empty batch or one over 1000", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn rewrap(
     Service(keys): Service<NamedKeysService>,
     caller: Caller,

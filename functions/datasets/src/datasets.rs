@@ -81,14 +81,16 @@ pub struct OrgParam {
 /// Creates a dataset with its first data key (owners and admins: `datasets:manage`).
 #[utoipa::path(post, path = "/v1/datasets", tag = "datasets", request_body = CreateDatasetRequest,
     responses(
+        Service<DatasetsService>,
+        BoundedJson<CreateDatasetRequest>,
+        Caller,
         (status = 201, body = DatasetView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin, or the tier's dataset limit", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The org has a dataset of that name", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad name, schema, field name or policy", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn create_dataset(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -118,12 +120,13 @@ pub async fn create_dataset(
 #[utoipa::path(get, path = "/v1/datasets", tag = "datasets",
     params(OrgParam, coffer_core::http::PageParams),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 200, body = DatasetList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A missing `org_id`, a bad `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_datasets(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -150,11 +153,12 @@ pub async fn list_datasets(
 #[utoipa::path(get, path = "/v1/datasets/{id}", tag = "datasets",
     params(("id" = String, Path, description = "`dst_...`")),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 200, body = DatasetView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn get_dataset(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -171,14 +175,16 @@ pub async fn get_dataset(
 #[utoipa::path(put, path = "/v1/datasets/{id}", tag = "datasets", request_body = UpdateDatasetRequest,
     params(("id" = String, Path, description = "`dst_...`")),
     responses(
+        Service<DatasetsService>,
+        BoundedJson<UpdateDatasetRequest>,
+        Caller,
         (status = 200, body = DatasetView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken, or the dataset changed meanwhile", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad schema, a changed or removed field's policy", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn update_dataset(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -205,12 +211,13 @@ pub async fn update_dataset(
 #[utoipa::path(delete, path = "/v1/datasets/{id}", tag = "datasets",
     params(("id" = String, Path, description = "`dst_...`")),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 204, description = "Deleted"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn delete_dataset(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,

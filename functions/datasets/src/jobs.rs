@@ -17,13 +17,14 @@ use crate::views::{JobView, ProblemDoc};
 #[utoipa::path(post, path = "/v1/datasets/{id}/rotate", tag = "datasets",
     params(("id" = String, Path, description = "`dst_...`")),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 202, description = "Rotated; the job runs", body = JobView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A re-encryption is already running", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn rotate(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -39,11 +40,12 @@ pub async fn rotate(
 #[utoipa::path(get, path = "/v1/datasets/{id}/jobs/{job}", tag = "datasets",
     params(("id" = String, Path, description = "`dst_...`"), ("job" = String, Path, description = "`job_...`")),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 200, body = JobView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn get_job(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,

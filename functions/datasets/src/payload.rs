@@ -30,15 +30,15 @@ pub struct UploadUrlRequest {
     params(("id" = String, Path, description = "`dst_...`"), ("rid" = String, Path, description = "`rec_...`")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The payload's bytes, at most 4 MiB"),
     responses(
+        Caller,
         (status = 200, body = PayloadView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The record changed meanwhile; retry", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Over 4 MiB: use `payload/upload-url`", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "A dependency failed; retry", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn put_payload(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -70,12 +70,13 @@ pub async fn put_payload(
 #[utoipa::path(get, path = "/v1/datasets/{id}/records/{rid}/payload", tag = "records",
     params(("id" = String, Path, description = "`dst_...`"), ("rid" = String, Path, description = "`rec_...`")),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 200, description = "The payload's bytes", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such record, or it has no payload", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Uploaded through a presigned URL: use `payload/url`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn get_payload(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -110,13 +111,14 @@ pub async fn get_payload(
     request_body = UploadUrlRequest,
     params(("id" = String, Path, description = "`dst_...`"), ("rid" = String, Path, description = "`rec_...`")),
     responses(
+        Service<DatasetsService>,
+        BoundedJson<UploadUrlRequest>,
+        Caller,
         (status = 200, body = PresignedUrlView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn upload_url(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -137,11 +139,12 @@ pub async fn upload_url(
 #[utoipa::path(get, path = "/v1/datasets/{id}/records/{rid}/payload/url", tag = "records",
     params(("id" = String, Path, description = "`dst_...`"), ("rid" = String, Path, description = "`rec_...`")),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 200, body = PresignedUrlView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such record, no presigned payload, or not uploaded yet", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn download_url(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,

@@ -53,17 +53,17 @@ pub struct RecordInput {
         ("idempotency-key" = Option<String>, Header, description = "1-255 printable ASCII characters; remembered for COFFER_IDEMPOTENCY_TTL_SECONDS"),
     ),
     responses(
+        BoundedJson<WriteRecordsRequest>,
+        Caller,
         (status = 201, description = "Written: `{id, pii}` for one record, `{items}` for a batch", body = WrittenRecord),
         (status = 207, description = "A batch of which some records were not written (each says why)", body = WriteBatchReply),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A request with this idempotency key is still running", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The record breaks the schema or names unknown fields (every error with its path), a batch of 0 or over 1000, an idempotency key reused with another body", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "A dependency failed; retry (see `retry-after`)", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn write_records(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -150,12 +150,13 @@ fn write_reply(reply: WriteReply, is_batch: bool) -> Result<Response, ApiError> 
 #[utoipa::path(get, path = "/v1/datasets/{id}/records", tag = "records",
     params(("id" = String, Path, description = "`dst_...`"), coffer_core::http::PageParams),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 200, body = RecordList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad `limit`, or a cursor of another list", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_records(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -177,11 +178,12 @@ pub async fn list_records(
 #[utoipa::path(get, path = "/v1/datasets/{id}/records/{rid}", tag = "records",
     params(("id" = String, Path, description = "`dst_...`"), ("rid" = String, Path, description = "`rec_...`")),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 200, body = RecordReply),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn get_record(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,
@@ -198,13 +200,14 @@ pub async fn get_record(
 #[utoipa::path(delete, path = "/v1/datasets/{id}/records/{rid}", tag = "records",
     params(("id" = String, Path, description = "`dst_...`"), ("rid" = String, Path, description = "`rec_...`")),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 204, description = "Deleted"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The record changed meanwhile; retry", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn delete_record(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,

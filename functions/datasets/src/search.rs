@@ -29,12 +29,13 @@ pub struct SearchParams {
 #[utoipa::path(get, path = "/v1/datasets/{id}/search", tag = "records",
     params(("id" = String, Path, description = "`dst_...`"), SearchParams, coffer_core::http::PageParams),
     responses(
+        Service<DatasetsService>,
+        Caller,
         (status = 200, body = RecordList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A field that is not searchable (`encrypt`, `mask`, `redact`, a plain field not declared searchable) or not the dataset's, a field the caller's view hides, a cursor of another search", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn search(
     Service(datasets): Service<DatasetsService>,
     caller: Caller,

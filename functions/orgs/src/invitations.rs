@@ -16,13 +16,14 @@ use crate::views::{InvitationList, InvitationView, ProblemDoc};
 #[utoipa::path(get, path = "/v1/orgs/{org}/invitations", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), coffer_core::http::PageParams),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 200, body = InvitationList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter, `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_invitations(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -41,12 +42,13 @@ pub async fn list_invitations(
 #[utoipa::path(delete, path = "/v1/orgs/{org}/invitations/{invitation}", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), ("invitation" = String, Path, description = "`inv_...`")),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 204, description = "Revoked"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn revoke_invitation(
     Service(orgs): Service<OrgsService>,
     caller: Caller,

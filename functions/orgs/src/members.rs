@@ -39,12 +39,13 @@ pub struct ChangeRoleRequest {
 #[utoipa::path(get, path = "/v1/orgs/{org}/members", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), coffer_core::http::PageParams),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 200, body = MemberList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter, `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_members(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -64,15 +65,16 @@ pub async fn list_members(
 #[utoipa::path(post, path = "/v1/orgs/{org}/members", tag = "orgs", request_body = AddMemberRequest,
     params(("org" = String, Path, description = "`org_...`")),
     responses(
+        Service<OrgsService>,
+        BoundedJson<AddMemberRequest>,
+        Caller,
         (status = 201, description = "A member now", body = MemberEnvelope),
         (status = 202, description = "Invited", body = InvitationEnvelope),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed, or the user's org limit is reached (`/problems/tier-limit`)", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Already a member or already invited", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn add_member(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -108,14 +110,15 @@ pub async fn add_member(
 #[utoipa::path(patch, path = "/v1/orgs/{org}/members/{user}", tag = "orgs", request_body = ChangeRoleRequest,
     params(("org" = String, Path, description = "`org_...`"), ("user" = String, Path, description = "`usr_...`")),
     responses(
+        Service<OrgsService>,
+        BoundedJson<ChangeRoleRequest>,
+        Caller,
         (status = 200, body = MemberView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The last owner, or a concurrent change", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn change_role(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -134,13 +137,14 @@ pub async fn change_role(
 #[utoipa::path(delete, path = "/v1/orgs/{org}/members/{user}", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), ("user" = String, Path, description = "`usr_...`")),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 204, description = "Removed"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The last owner, or a concurrent change", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn remove_member(
     Service(orgs): Service<OrgsService>,
     caller: Caller,

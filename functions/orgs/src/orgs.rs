@@ -34,12 +34,13 @@ pub struct RenameOrgRequest {
 /// Creates an organization; the caller becomes its owner.
 #[utoipa::path(post, path = "/v1/orgs", tag = "orgs", request_body = CreateOrgRequest,
     responses(
+        Service<OrgsService>,
+        BoundedJson<CreateOrgRequest>,
+        Caller,
         (status = 201, description = "Created; the caller is its owner", body = OrgView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The caller belongs to as many orgs as allowed (`/problems/tier-limit`)", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn create_org(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -61,11 +62,12 @@ pub async fn create_org(
 #[utoipa::path(get, path = "/v1/orgs", tag = "orgs",
     params(coffer_core::http::PageParams),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 200, body = OrgList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter, `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_orgs(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -88,11 +90,12 @@ pub async fn list_orgs(
 #[utoipa::path(get, path = "/v1/orgs/{org}", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`")),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 200, body = OrgView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such org, or the caller is not a member", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn get_org(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -106,14 +109,15 @@ pub async fn get_org(
 #[utoipa::path(patch, path = "/v1/orgs/{org}", tag = "orgs", request_body = RenameOrgRequest,
     params(("org" = String, Path, description = "`org_...`")),
     responses(
+        Service<OrgsService>,
+        BoundedJson<RenameOrgRequest>,
+        Caller,
         (status = 200, body = OrgView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Changed concurrently; retry", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn rename_org(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -131,12 +135,13 @@ pub async fn rename_org(
 #[utoipa::path(delete, path = "/v1/orgs/{org}", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`")),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 204, description = "Deleted"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn delete_org(
     Service(orgs): Service<OrgsService>,
     caller: Caller,

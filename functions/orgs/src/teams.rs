@@ -32,15 +32,17 @@ pub struct AddTeamMemberRequest {
     pub user_id: UserId,
 }
 
+/// Lists the org's teams.
 #[utoipa::path(get, path = "/v1/orgs/{org}/teams", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), coffer_core::http::PageParams),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 200, body = TeamList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter, `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_teams(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -55,17 +57,19 @@ pub async fn list_teams(
     }))
 }
 
+/// Creates a team in the org.
 #[utoipa::path(post, path = "/v1/orgs/{org}/teams", tag = "orgs", request_body = CreateTeamRequest,
     params(("org" = String, Path, description = "`org_...`")),
     responses(
+        Service<OrgsService>,
+        BoundedJson<CreateTeamRequest>,
+        Caller,
         (status = 201, body = TeamView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn create_team(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -82,13 +86,14 @@ pub async fn create_team(
 #[utoipa::path(delete, path = "/v1/orgs/{org}/teams/{team}", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), ("team" = String, Path, description = "`team_...`")),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 204, description = "Deleted"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The team still has members", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn delete_team(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -101,15 +106,17 @@ pub async fn delete_team(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Lists a team's members.
 #[utoipa::path(get, path = "/v1/orgs/{org}/teams/{team}/members", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), ("team" = String, Path, description = "`team_...`"), coffer_core::http::PageParams),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 200, body = TeamMemberList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter, `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_team_members(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -131,14 +138,15 @@ pub async fn list_team_members(
 #[utoipa::path(post, path = "/v1/orgs/{org}/teams/{team}/members", tag = "orgs", request_body = AddTeamMemberRequest,
     params(("org" = String, Path, description = "`org_...`"), ("team" = String, Path, description = "`team_...`")),
     responses(
+        Service<OrgsService>,
+        BoundedJson<AddTeamMemberRequest>,
+        Caller,
         (status = 201, body = TeamMemberView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Already in the team", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn add_team_member(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -154,15 +162,17 @@ pub async fn add_team_member(
     Ok((StatusCode::CREATED, Json(TeamMemberView::from(&member))))
 }
 
+/// Removes a member from the team (they stay a member of the org).
 #[utoipa::path(delete, path = "/v1/orgs/{org}/teams/{team}/members/{user}", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), ("team" = String, Path, description = "`team_...`"), ("user" = String, Path, description = "`usr_...`")),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 204, description = "Removed from the team"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn remove_team_member(
     Service(orgs): Service<OrgsService>,
     caller: Caller,

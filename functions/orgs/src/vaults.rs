@@ -21,15 +21,17 @@ pub struct CreateVaultRequest {
     pub name: Name,
 }
 
+/// Lists the org's vaults.
 #[utoipa::path(get, path = "/v1/orgs/{org}/vaults", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), coffer_core::http::PageParams),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 200, body = VaultList),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter, `limit` or `cursor`", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn list_vaults(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -49,14 +51,15 @@ pub async fn list_vaults(
 #[utoipa::path(post, path = "/v1/orgs/{org}/vaults", tag = "orgs", request_body = CreateVaultRequest,
     params(("org" = String, Path, description = "`org_...`")),
     responses(
+        Service<OrgsService>,
+        BoundedJson<CreateVaultRequest>,
+        Caller,
         (status = 201, body = VaultView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed, or the tier's vault limit is reached (`/problems/tier-limit`)", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn create_vault(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -69,14 +72,16 @@ pub async fn create_vault(
     Ok((StatusCode::CREATED, Json(VaultView::from(&vault))))
 }
 
+/// One vault of the org.
 #[utoipa::path(get, path = "/v1/orgs/{org}/vaults/{vault}", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), ("vault" = String, Path, description = "`vlt_...`")),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 200, body = VaultView),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn get_vault(
     Service(orgs): Service<OrgsService>,
     caller: Caller,
@@ -87,15 +92,17 @@ pub async fn get_vault(
     Ok(Json(VaultView::from(&orgs.get_vault(&at, &vault).await?)))
 }
 
+/// Deletes a vault of the org.
 #[utoipa::path(delete, path = "/v1/orgs/{org}/vaults/{vault}", tag = "orgs",
     params(("org" = String, Path, description = "`org_...`"), ("vault" = String, Path, description = "`vlt_...`")),
     responses(
+        Service<OrgsService>,
+        Caller,
         (status = 204, description = "Deleted"),
-        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn delete_vault(
     Service(orgs): Service<OrgsService>,
     caller: Caller,

@@ -71,13 +71,14 @@ fn split(output: PiiOutput) -> (Option<String>, Option<Value>) {
 /// Detects PII and rewrites it with the chosen operators.
 #[utoipa::path(post, path = "/v1/anonymize", tag = "pii", request_body = AnonymizeRequest,
     responses(
+        Service<PiiService>,
+        BoundedJson<AnonymizeRequest>,
         (status = 200, body = AnonymizeResponse),
         (status = 401, description = "`hash` or `tokenize` (or an `org_id`) without a session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The caller is not a member of `org_id` (or it does not exist)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of text and record, a bad operator, or `hash`/`tokenize` without `org_id`", body = Problem, content_type = "application/problem+json"),
     ),
-    security((), ("session" = [])))]
+    security((), ("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn anonymize(
     Service(pii): Service<PiiService>,
     caller: Result<Caller, ApiError>,
@@ -104,14 +105,14 @@ pub async fn anonymize(
 /// Reverses the org's tokens that `tokenize` made; owners and admins only; audited in the org.
 #[utoipa::path(post, path = "/v1/deanonymize", tag = "pii", request_body = DeanonymizeRequest,
     responses(
+        Service<PiiService>,
+        BoundedJson<DeanonymizeRequest>,
+        Caller,
         (status = 200, body = DeanonymizeResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A member of the org who is not an owner or admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The caller is not a member of `org_id` (or it does not exist)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn deanonymize(
     Service(pii): Service<PiiService>,
     caller: Caller,

@@ -35,6 +35,8 @@ pub struct DetectResponse {
 /// Finds PII in a text, a record or a batch of records.
 #[utoipa::path(post, path = "/v1/pii/detect", tag = "pii", request_body = DetectRequest,
     responses(
+        Service<PiiService>,
+        BoundedJson<DetectRequest>,
         (status = 200, body = DetectResponse),
         (status = 413, description = "A body over `COFFER_PII_MAX_BODY_BYTES` (16 MiB by default), or a record whose strings exceed 1 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of text, record and records, or more than 1000 records", body = Problem, content_type = "application/problem+json"),

@@ -27,6 +27,8 @@ pub struct ValidateRequest {
 /// error with its path.
 #[utoipa::path(post, path = "/v1/validate", tag = "pii", request_body = ValidateRequest,
     responses(
+        Service<PiiService>,
+        BoundedJson<ValidateRequest>,
         (status = 200, description = "Per-record validity and errors", body = ValidationReport),
         (status = 401, description = "A `dataset_id` without credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dataset (or not the caller's)", body = Problem, content_type = "application/problem+json"),

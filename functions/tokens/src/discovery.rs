@@ -21,8 +21,8 @@ pub struct JwkSet {
 /// and every earlier one that signed tokens not yet expired.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "tokens",
     responses(
+        Service<TokensService>,
         (status = 200, body = JwkSet, headers(("cache-control" = String, description = "`public, max-age=300`"))),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn jwks(Service(tokens): Service<TokensService>) -> Result<impl IntoResponse, ApiError> {
     let keys = tokens.jwks().await?;
@@ -31,7 +31,10 @@ pub async fn jwks(Service(tokens): Service<TokensService>) -> Result<impl IntoRe
 
 /// The issuer, its key set and its token endpoint, with the grants and algorithms it supports.
 #[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "tokens",
-    responses((status = 200, body = OpenIdConfiguration, headers(("cache-control" = String, description = "`public, max-age=300`")))))]
+    responses(
+        (status = 200, body = OpenIdConfiguration, headers(("cache-control" = String, description = "`public, max-age=300`"))),
+        (status = 503, description = "The server is overloaded or could not start the token service; retry", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn openid_configuration(Service(tokens): Service<TokensService>) -> impl IntoResponse {
     (
         [(CACHE_CONTROL, CACHE)],

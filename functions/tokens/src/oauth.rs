@@ -95,10 +95,11 @@ fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String
     request_body(content_type = "application/x-www-form-urlencoded", content = String,
         description = "`grant_type=refresh_token&refresh_token=...`, or `grant_type=client_credentials&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer&client_assertion=<JWT signed with a certificate's Ed25519 key>[&scope=...]`"),
     responses(
+        Service<TokensService>,
         (status = 200, body = TokenResponse, headers(("cache-control" = String, description = "`no-store`"))),
         (status = 400, description = "`invalid_request`, `invalid_grant`, `invalid_scope` or `unsupported_grant_type`", body = OAuthError),
         (status = 401, description = "`invalid_client`", body = OAuthError),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The form is over `COFFER_MAX_BODY_BYTES`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn token_endpoint(
     Service(tokens): Service<TokensService>,

@@ -39,13 +39,15 @@ pub struct IssueTokensRequest {
 /// more tokens).
 #[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = IssueTokensRequest,
     responses(
+        Service<TokensService>,
+        BoundedJson<IssueTokensRequest>,
+        Caller,
         (status = 201, body = TokenResponse, headers(("cache-control" = String, description = "`no-store`"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a session, or the role does not allow the vault or org", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such vault or org for the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown or excessive scopes, a TTL out of range, an unknown field", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session" = [])))]
+    security(("session" = []), ("session_cookie" = [])))]
 pub async fn issue_tokens(
     Service(tokens): Service<TokensService>,
     caller: Caller,
@@ -116,9 +118,10 @@ pub struct RefreshRequest {
 /// Spends a refresh token for a new pair. A spent token presented again revokes its family.
 #[utoipa::path(post, path = "/v1/tokens/refresh", tag = "tokens", request_body = RefreshRequest,
     responses(
+        Service<TokensService>,
+        BoundedJson<RefreshRequest>,
         (status = 200, body = TokenResponse, headers(("cache-control" = String, description = "`no-store`"))),
         (status = 401, description = "Unknown, expired, spent (the family is then revoked) or revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn refresh_tokens(
     Service(tokens): Service<TokensService>,
@@ -144,13 +147,15 @@ pub struct RevokeRequest {
 /// token that is unknown or not the caller's changes nothing and still answers 204.
 #[utoipa::path(post, path = "/v1/tokens/revoke", tag = "tokens", request_body = RevokeRequest,
     responses(
+        Service<TokensService>,
+        BoundedJson<RevokeRequest>,
+        Caller,
         (status = 204, description = "Revoked (or nothing to revoke)"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not allow this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such vault for the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `token` and `vault_id`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session" = []), ("access_token" = [])))]
+    security(("session" = []), ("session_cookie" = []), ("access_token" = [])))]
 pub async fn revoke_tokens(
     Service(tokens): Service<TokensService>,
     caller: Caller,

@@ -162,7 +162,10 @@ impl AuthService {
     ) -> Result<Guess<'a>, AuthError> {
         let lockout = self.lockout();
         let counted = match standing.locked_for {
-            Some(retry_after) => Err(AuthError::Locked { retry_after }),
+            Some(retry_after) => {
+                crate::telemetry::rate_limit_refused("login-lockout");
+                Err(AuthError::Locked { retry_after })
+            }
             None => {
                 self.limits
                     .count_guess(email_digest, &standing, &lockout)
