@@ -233,12 +233,30 @@ fn same_parameters(hash: &PasswordHash<'_>, current: &Params) -> bool {
         && used.p_cost() == current.p_cost()
 }
 
-/// Runs CPU-heavy `work` on the blocking pool inside the current tracing span.
+/// How many Argon2 computations run at once in this process: one per core. More cannot finish
+/// sooner (each is CPU-bound), and each holds its memory cost (19 MiB by default) for its whole
+/// run: unbounded, a burst of 32 registrations held gigabytes the allocator then kept.
+fn argon2_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs CPU-heavy `work` on the blocking pool inside the current tracing span, once one of
+/// [`argon2_slots`] is free.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, AuthError> + Send + 'static,
 ) -> Result<T, AuthError> {
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(work)).await?
+    // The semaphore is never closed, so waiting for a slot cannot fail.
+    let slot = argon2_slots().acquire().await.ok();
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        span.in_scope(work)
+    })
+    .await?
 }
 
 /// Whether two secrets are equal, in time that does not depend on where they differ.
@@ -405,5 +423,26 @@ mod tests {
         assert!(secrets_equal(&secret("abc"), &secret("abc")));
         assert!(!secrets_equal(&secret("abc"), &secret("abd")));
         assert!(!secrets_equal(&secret("abc"), &secret("abcd")));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_password_hashes_run_at_once_than_there_are_cores() {
+        use std::sync::atomic::AtomicUsize;
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        let work = (0..16).map(|_| {
+            tokio::spawn(blocking(|| {
+                let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                MOST.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+                RUNNING.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            }))
+        });
+        for task in work.collect::<Vec<_>>() {
+            task.await.unwrap().unwrap();
+        }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        assert!(MOST.load(Ordering::SeqCst) <= cores);
     }
 }
