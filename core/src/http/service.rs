@@ -29,8 +29,10 @@ pub trait GroupService: Send + Sync + Sized + 'static {
     /// tokens). Makes no request-path I/O that could be deferred.
     fn build(state: &AppState) -> impl Future<Output = Result<Self, ApiError>> + Send;
 
-    /// Expensive preparation (compiled detectors, loaded keys) run at cold start, not on a
-    /// request. Failures are logged by the implementation; the first request retries.
+    /// CPU-heavy preparation (compiled detectors, the dummy password hash) run at cold start,
+    /// not on a request. Never network I/O: nothing at init waits on a dependency (a cold start
+    /// stays short, and an outage cannot fail it); keys load on the first request that needs
+    /// them. Failures are logged by the implementation; the first request retries.
     fn warm(&self) -> impl Future<Output = ()> + Send {
         async {}
     }

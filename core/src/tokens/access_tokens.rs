@@ -90,13 +90,6 @@ impl AccessTokens {
         &self.revocations
     }
 
-    /// Reads the published keys (at cold start), so the first request does not.
-    pub async fn warm(&self) {
-        if let Err(err) = self.keys.keys().await {
-            tracing::warn!(error = %err, "signing keys could not be read at start");
-        }
-    }
-
     /// Signs a new access token.
     pub async fn issue(
         &self,

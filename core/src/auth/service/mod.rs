@@ -260,16 +260,14 @@ impl GroupService for AuthService {
         Ok(Self::from_settings(&state.settings, &state.ports).await?)
     }
 
-    /// Hashes the dummy password that unknown emails are checked against and loads the
-    /// email-index key, so that the first login after a cold start costs the same for a known
-    /// and an unknown address. A failure is logged; the first request that needs either makes
-    /// it then.
+    /// Hashes the dummy password that unknown emails are checked against, so that the first
+    /// login after a cold start costs the same for a known and an unknown address. CPU only:
+    /// the email-index key is loaded by the first request that needs it (known or unknown
+    /// address alike), since nothing at init may wait on the network. A failure is logged; the
+    /// first request that needs the hash makes it then.
     async fn warm(&self) {
         if let Err(err) = self.hasher.prepare().await {
             tracing::warn!(error = %err, "dummy password hash not made at start");
-        }
-        if let Err(err) = self.emails.load().await {
-            tracing::warn!(error = %err, "email-index key not loaded at start");
         }
     }
 }

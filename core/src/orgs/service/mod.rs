@@ -124,12 +124,4 @@ impl crate::http::GroupService for OrgsService {
             &settings.orgs,
         ))
     }
-
-    /// Loads the email-index key, so that the first add by email does not. A failure is
-    /// logged; the first request that needs it loads it then.
-    async fn warm(&self) {
-        if let Err(err) = self.emails.load().await {
-            tracing::warn!(error = %err, "email-index key not loaded at start");
-        }
-    }
 }

@@ -77,11 +77,6 @@ impl GroupService for TokensService {
             settings,
         })
     }
-
-    /// Reads the signing keys and unseals the one that signs, so the first grant does not.
-    async fn warm(&self) {
-        self.access_tokens.warm().await;
-    }
 }
 
 impl TokensService {
