@@ -224,3 +224,134 @@ async fn every_sample_event_and_template_route_is_a_route_the_code_serves() {
         lines(problems)
     );
 }
+
+/// The binaries (`Metadata.BuildProperties.Binary`) the template routes each route key to.
+fn template_binaries() -> BTreeMap<String, BTreeSet<String>> {
+    let text = std::fs::read_to_string(format!("{ROOT}/template.yaml")).unwrap();
+    let template: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let mut routes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for resource in template["Resources"].as_mapping().unwrap().values() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events.values().filter(|e| e["Type"] == "HttpApi") {
+            let properties = &event["Properties"];
+            let method = properties["Method"].as_str().unwrap().to_uppercase();
+            let path = properties["Path"].as_str().unwrap();
+            routes
+                .entry(format!("{method} {path}"))
+                .or_default()
+                .insert(binary.to_owned());
+        }
+    }
+    routes
+}
+
+/// `cargo lambda watch`'s router (`[workspace.metadata.lambda.watch.router]` in the root
+/// Cargo.toml, read through `cargo metadata`): route key -> function. A path mapped to one
+/// function for every method is keyed `* /path`.
+fn watch_routes() -> BTreeMap<String, String> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--no-deps",
+            "--offline",
+            "--format-version",
+            "1",
+        ])
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let router = metadata["metadata"]["lambda"]["watch"]["router"]
+        .as_object()
+        .expect("[workspace.metadata.lambda.watch.router] in the root Cargo.toml");
+    let mut routes = BTreeMap::new();
+    for (path, target) in router {
+        match target {
+            Value::String(function) => {
+                routes.insert(format!("* {path}"), function.clone());
+            }
+            Value::Array(by_method) => {
+                for route in by_method {
+                    let method = route["method"].as_str().unwrap().to_uppercase();
+                    let function = route["function"].as_str().unwrap().to_owned();
+                    routes.insert(format!("{method} {path}"), function);
+                }
+            }
+            other => panic!("watch route {path}: {other}"),
+        }
+    }
+    routes
+}
+
+/// The router lines that serve the template's routes (what to paste into Cargo.toml).
+fn router_lines(template: &BTreeMap<String, BTreeSet<String>>) -> String {
+    let mut by_path: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (route, binaries) in template {
+        let (method, path) = route.split_once(' ').unwrap();
+        for binary in binaries {
+            by_path.entry(path).or_default().push(format!(
+                "{{ method = \"{method}\", function = \"{binary}\" }}"
+            ));
+        }
+    }
+    lines(
+        by_path
+            .iter()
+            .map(|(path, routes)| format!("\"{path}\" = [{}]", routes.join(", "))),
+    )
+}
+
+#[tokio::test]
+async fn cargo_lambda_watch_serves_every_route_with_the_function_the_template_routes_it_to() {
+    let served = served_routes().await;
+    let template = template_binaries();
+    let watch = watch_routes();
+
+    let mut problems = Vec::new();
+    for route in &served {
+        let (_, path) = route.split_once(' ').unwrap();
+        let expected = template.get(route);
+        let mapped = watch.get(route).or_else(|| watch.get(&format!("* {path}")));
+        match (expected, mapped) {
+            (Some(binaries), Some(function))
+                if binaries.len() == 1 && binaries.contains(function) => {}
+            (Some(binaries), mapped) => problems.push(format!(
+                "{route}: the template routes it to {binaries:?}, watch to {mapped:?}"
+            )),
+            (None, _) => {} // reported by the template tests
+        }
+    }
+    for (route, function) in &watch {
+        let served_here = match route.strip_prefix("* ") {
+            Some(path) => template
+                .iter()
+                .any(|(r, b)| r.ends_with(&format!(" {path}")) && b.contains(function)),
+            None => template.get(route).is_some_and(|b| b.contains(function)),
+        };
+        if !served_here {
+            problems.push(format!(
+                "watch route {route} -> {function} is no template route of that function"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "[workspace.metadata.lambda.watch.router] (root Cargo.toml) and template.yaml \
+         disagree:{}\nthe router the template asks for:{}",
+        lines(problems),
+        router_lines(&template)
+    );
+}
