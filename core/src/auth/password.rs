@@ -1,10 +1,11 @@
 //! Passwords: the strength policy, and Argon2id hashing on a blocking thread.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq as _;
 use tokio::sync::OnceCell;
@@ -137,11 +138,21 @@ impl PasswordHasher {
         let params = self.params.clone();
         let (hash, spent) = blocking(move || {
             let started = Instant::now();
-            let salt = SaltString::encode_b64(&salt).map_err(AuthError::hashing)?;
-            let hash = argon2(params)
-                .hash_password(password.expose_secret().as_bytes(), &salt)
-                .map_err(AuthError::hashing)?
-                .to_string();
+            let encoded_salt = SaltString::encode_b64(&salt).map_err(AuthError::hashing)?;
+            let output = compute(
+                &argon2(params.clone()),
+                password.expose_secret().as_bytes(),
+                &salt,
+                params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN),
+            )?;
+            let hash = PasswordHash {
+                algorithm: Algorithm::Argon2id.ident(),
+                version: Some(Version::V0x13.into()),
+                params: ParamsString::try_from(&params).map_err(AuthError::hashing)?,
+                salt: Some(encoded_salt.as_salt()),
+                hash: Some(output),
+            }
+            .to_string();
             Ok((hash, started.elapsed()))
         })
         .await?;
@@ -166,13 +177,7 @@ impl PasswordHasher {
         let (verification, spent) = blocking(move || {
             let started = Instant::now();
             let parsed = PasswordHash::new(&phc).map_err(AuthError::hashing)?;
-            let matches = match argon2(params.clone())
-                .verify_password(password.expose_secret().as_bytes(), &parsed)
-            {
-                Ok(()) => true,
-                Err(argon2::password_hash::Error::Password) => false,
-                Err(other) => return Err(AuthError::hashing(other)),
-            };
+            let matches = stored_matches(&parsed, password.expose_secret().as_bytes())?;
             let needs_rehash = !same_parameters(&parsed, &params);
             Ok((
                 Verification {
@@ -219,6 +224,74 @@ impl PasswordHasher {
 
 fn argon2(params: Params) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Whether `password` hashes to `stored` under the algorithm, version and parameters `stored`
+/// names (older hashes included), compared in constant time.
+fn stored_matches(stored: &PasswordHash<'_>, password: &[u8]) -> Result<bool, AuthError> {
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return Err(AuthError::hashing(
+            argon2::password_hash::Error::PhcStringField,
+        ));
+    };
+    let algorithm = Algorithm::try_from(stored.algorithm).map_err(AuthError::hashing)?;
+    let version = stored
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(AuthError::hashing)?
+        .unwrap_or_default();
+    let params = Params::try_from(stored).map_err(AuthError::hashing)?;
+    let mut salt_bytes = [0u8; 64];
+    let salt = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(AuthError::hashing)?;
+    let computed = compute(
+        &Argon2::new(algorithm, version, params),
+        password,
+        salt,
+        expected.len(),
+    )?;
+    // `Output`'s equality is constant-time.
+    Ok(computed == expected)
+}
+
+/// Argon2 of `password` into `len` bytes, in a block buffer kept for the next computation:
+/// allocating 19 MiB per hash left glibc's heaps fragmented and never given back (2 GB of
+/// RSS after a burst of logins), and faulting fresh pages in on every hash cost time.
+fn compute(
+    argon2: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    len: usize,
+) -> Result<Output, AuthError> {
+    let mut blocks = spare_blocks()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop()
+        .unwrap_or_default();
+    let needed = argon2.params().block_count();
+    if blocks.len() < needed {
+        blocks.resize(needed, Block::default());
+    }
+    let output = Output::init_with(len, |out| {
+        argon2
+            .hash_password_into_with_memory(password, salt, out, &mut blocks[..needed])
+            .map_err(argon2::password_hash::Error::from)
+    })
+    .map_err(AuthError::hashing);
+    spare_blocks()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(blocks);
+    output
+}
+
+/// Block buffers between computations: at most one per [`argon2_slots`] place is ever in use, so
+/// the process keeps as many as it has cores.
+fn spare_blocks() -> &'static Mutex<Vec<Vec<Block>>> {
+    static SPARE: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+    &SPARE
 }
 
 /// Whether a stored hash was made with Argon2id v19 and exactly these parameters.
@@ -444,5 +517,52 @@ mod tests {
         }
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         assert!(MOST.load(Ordering::SeqCst) <= cores);
+    }
+
+    #[tokio::test]
+    async fn hashes_made_here_and_by_the_argon2_crate_verify_each_other() {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = PasswordHasher::new(64, 1, 1).unwrap();
+        let password = secret("Walnut-Orbit-Sparrow-Fig-42");
+
+        // Ours, checked by the crate's own verifier.
+        let ours = hasher.hash(&password).await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        let crate_hasher = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64, 1, 1, None).unwrap(),
+        );
+        assert!(
+            crate_hasher
+                .verify_password(b"Walnut-Orbit-Sparrow-Fig-42", &parsed)
+                .is_ok()
+        );
+        assert!(
+            crate_hasher
+                .verify_password(b"walnut-Orbit-Sparrow-Fig-42", &parsed)
+                .is_err()
+        );
+
+        // The crate's, with other parameters (an older hash), checked here.
+        let older_params = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(32, 2, 1, None).unwrap(),
+        );
+        let salt = SaltString::encode_b64(&[7u8; 16]).unwrap();
+        let theirs = older_params
+            .hash_password(b"Walnut-Orbit-Sparrow-Fig-42", &salt)
+            .unwrap()
+            .to_string();
+        let right = hasher.verify(&password, Some(&theirs)).await.unwrap();
+        assert!(right.matches && right.needs_rehash);
+        let wrong = hasher
+            .verify(&secret("Walnut-Orbit-Sparrow-Fig-43"), Some(&theirs))
+            .await
+            .unwrap();
+        assert!(!wrong.matches);
+        let ours_again = hasher.verify(&password, Some(&ours)).await.unwrap();
+        assert!(ours_again.matches && !ours_again.needs_rehash);
     }
 }
