@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coffer_core::Settings;
+use super::local_server::start_local_server;
 use serde_json::Value;
 
 /// Where the test finds the browser when `PATH` has none.
@@ -32,29 +32,6 @@ const RENDERED_OPERATIONS: &[(&str, &str)] = &[
 /// at the foot of the menu. The page's content-security-policy refuses it before any request
 /// is made (and the test's browser resolves no other host anyway); Redoc then leaves it out.
 const REDOCLY_LOGO: &str = "https://cdn.redoc.ly/redoc/logo-mini.svg";
-
-/// The server's base URL, the sender that stops it when dropped, and its data folder.
-pub(super) type LocalServer = (String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir);
-
-/// Starts the all-in-one server on a free loopback port with the embedded backend in a
-/// temporary folder; it stops when the returned sender drops.
-pub(super) async fn start_local_server() -> LocalServer {
-    start_local_server_with(|_| {}).await
-}
-
-/// [`start_local_server`] with settings changed by `change`.
-pub(super) async fn start_local_server_with(change: impl FnOnce(&mut Settings)) -> LocalServer {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::embedded(dir.path());
-    change(&mut settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(coffer_local::serve(settings, listener, async {
-        let _ = stopped.await;
-    }));
-    (base, stop, dir)
-}
 
 /// The page's HTML, after checking the headers it is served with.
 async fn served_page(base: &str) -> String {

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod docs_page;
+mod local_server;
 mod metrics;
 mod openapi;
 mod routes;

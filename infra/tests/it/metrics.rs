@@ -1,23 +1,6 @@
 //! `GET /metrics` of the local server: off by default, Prometheus text of what it served when on.
 
-use coffer_core::Settings;
-
-/// The local server on a free loopback port with `metrics_endpoint` as given; stops when the
-/// returned sender drops.
-async fn start(
-    metrics_endpoint: bool,
-) -> (String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::embedded(dir.path());
-    settings.operations.metrics_endpoint = metrics_endpoint;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(coffer_local::serve(settings, listener, async {
-        let _ = stopped.await;
-    }));
-    (base, stop, dir)
-}
+use super::local_server::{start_local_server, start_local_server_with};
 
 /// The value of the sample line `series` (name and labels exactly as rendered), 0 if absent.
 fn sample(text: &str, series: &str) -> f64 {
@@ -38,7 +21,7 @@ async fn scrape(client: &reqwest::Client, base: &str) -> String {
 
 #[tokio::test]
 async fn get_metrics_is_a_404_problem_unless_the_setting_turns_it_on() {
-    let (base, _stop, _dir) = start(false).await;
+    let (base, _stop, _dir) = start_local_server().await;
 
     let reply = reqwest::get(format!("{base}/metrics")).await.unwrap();
 
@@ -51,7 +34,8 @@ async fn get_metrics_is_a_404_problem_unless_the_setting_turns_it_on() {
 
 #[tokio::test]
 async fn with_the_setting_on_metrics_counts_the_routes_served_by_template_and_never_their_ids() {
-    let (base, _stop, _dir) = start(true).await;
+    let (base, _stop, _dir) =
+        start_local_server_with(|settings| settings.operations.metrics_endpoint = true).await;
     let client = reqwest::Client::new();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::docs_page::{start_local_server, start_local_server_with};
+use super::local_server::{start_local_server, start_local_server_with};
 
 /// The operations an OpenAPI path item may hold (its other members are not operations).
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];

@@ -1,21 +1,10 @@
 use coffer_core::Settings;
 
-/// Starts the all-in-one server on a free loopback port; stops when the returned sender drops.
-async fn start() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let settings = Settings::embedded(dir.path());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(coffer_local::serve(settings, listener, async {
-        let _ = stopped.await;
-    }));
-    (base, stop, dir)
-}
+use super::local_server::start_local_server;
 
 #[tokio::test]
 async fn the_local_server_answers_health_readiness_and_404_over_http() {
-    let (base, _stop, _dir) = start().await;
+    let (base, _stop, _dir) = start_local_server().await;
     let client = reqwest::Client::new();
 
     let health = client
@@ -54,7 +43,7 @@ async fn the_local_server_answers_health_readiness_and_404_over_http() {
 
 #[tokio::test]
 async fn the_local_server_documents_every_function_in_one_openapi_document() {
-    let (base, _stop, _dir) = start().await;
+    let (base, _stop, _dir) = start_local_server().await;
     let doc: serde_json::Value = reqwest::get(format!("{base}/v1/openapi.json"))
         .await
         .unwrap()
