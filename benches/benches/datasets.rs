@@ -1,5 +1,5 @@
 //! The data vault's per-record work on a customer record of 10 fields of which 3 are sealed
-//! (`functions/datasets/tests/it/main.rs` `customers()` / `customer(n)`: ssn `encrypt`, email
+//! (`functions/datasets/tests/it/main.rs` `customers()` / `coffer_testkit::customer(n)`: ssn `encrypt`, email
 //! `tokenize`, card `mask`, country plain and searchable, six more plain fields), beside its
 //! references in the same run. Every group counts records (`Throughput::Elements(1)`), so
 //! criterion prints records/s.
@@ -63,22 +63,6 @@ const EXPECTED_RECORDS: u64 = 10_000;
 /// The bare reference's nonce: fixed, as a benchmark may (nothing sealed here is kept).
 const NONCE: [u8; NONCE_LEN] = [9; NONCE_LEN];
 const SEALED: [&str; 3] = ["card", "email", "ssn"];
-
-/// `customer(n)` of the datasets tests.
-fn customer(n: usize) -> Value {
-    json!({
-        "name": format!("Customer {n}"),
-        "ssn": format!("078-05-{:04}", n % 10_000),
-        "email": format!("customer{n}@example.com"),
-        "card": "4111111111111111",
-        "country": if n.is_multiple_of(2) { "FR" } else { "DE" },
-        "age": 30 + (n % 50),
-        "plan": "pro",
-        "city": "Lyon",
-        "zip": "69001",
-        "notes": "prefers mail"
-    })
-}
 
 /// The `customers()` schema.
 fn customers_schema() -> Value {
@@ -339,7 +323,7 @@ fn record_write(c: &mut Criterion) {
     let validator = SchemaValidator::compile(dataset.schema.as_ref().unwrap()).unwrap();
     let key = DataKey::random().unwrap();
     let now = OffsetDateTime::now_utc();
-    let record = customer(42);
+    let record = coffer_testkit::customer(42);
     let data = as_object(record.clone());
     let id = RecordId::generate(now).unwrap();
 
@@ -444,7 +428,7 @@ fn record_read(c: &mut Criterion) {
     let validator = SchemaValidator::compile(dataset.schema.as_ref().unwrap()).unwrap();
     let key = DataKey::random().unwrap();
     let now = OffsetDateTime::now_utc();
-    let record = customer(42);
+    let record = coffer_testkit::customer(42);
     let (stored, _) = Prepare::new(&dataset, &validator, &key).prepare(record.clone(), now);
     let item = stored.to_item();
     let data = as_object(record.clone());
@@ -490,7 +474,7 @@ fn record_parts(c: &mut Criterion) {
     let validator = SchemaValidator::compile(dataset.schema.as_ref().unwrap()).unwrap();
     let key = DataKey::random().unwrap();
     let now = OffsetDateTime::now_utc();
-    let record = customer(42);
+    let record = coffer_testkit::customer(42);
     let (stored, entries) = Prepare::new(&dataset, &validator, &key).prepare(record.clone(), now);
     let plain = Value::Object(stored.plain.clone());
     let ssn = record["ssn"].clone();
@@ -599,7 +583,8 @@ fn sqlite(c: &mut Criterion) {
     let mut last = None;
     runtime.block_on(async {
         for n in 0..10_000 {
-            let (stored, entries) = prepare.prepare(customer(n), OffsetDateTime::now_utc());
+            let (stored, entries) =
+                prepare.prepare(coffer_testkit::customer(n), OffsetDateTime::now_utc());
             last = Some(stored.id.clone());
             commit(stored, entries).commit(&*table).await.unwrap();
         }
@@ -616,7 +601,7 @@ fn sqlite(c: &mut Criterion) {
             b.iter_batched(
                 || {
                     n += 1;
-                    prepare.prepare(customer(n), OffsetDateTime::now_utc())
+                    prepare.prepare(coffer_testkit::customer(n), OffsetDateTime::now_utc())
                 },
                 |(stored, entries)| {
                     runtime

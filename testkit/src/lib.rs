@@ -14,12 +14,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod app;
+mod customers;
 mod fixtures;
 mod recording;
 mod reply;
 pub mod tokens;
 
 pub use app::{TestApp, json_request, moto_settings, presigned_request};
+pub use customers::{customer, customer_dataset};
 pub use fixtures::{OrgWithRoles, User, random_ip, strong_password, unique_email};
 pub use recording::RecordingTable;
 pub use reply::{Reply, assert_problem};

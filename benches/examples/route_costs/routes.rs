@@ -257,46 +257,6 @@ pub struct Fixture {
     next: usize,
 }
 
-/// The data vault's test dataset: a field of each policy, one searchable plain field.
-fn customers() -> Value {
-    json!({
-        "fields": {
-            "ssn": "encrypt",
-            "email": "tokenize",
-            "card": "mask",
-            "country": {"policy": "plain", "searchable": true},
-        },
-        "schema": {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string"}, "ssn": {"type": "string"}, "email": {"type": "string"},
-                "card": {"type": "string"}, "country": {"type": "string"},
-                "age": {"type": "integer", "minimum": 0}, "plan": {"type": "string"},
-                "city": {"type": "string"}, "zip": {"type": "string"}, "notes": {"type": "string"}
-            },
-            "required": ["email"]
-        },
-        "pii": "flag",
-        "expected_records": 100_000
-    })
-}
-
-/// A customer record (about 250 bytes of JSON).
-fn customer(n: usize) -> Value {
-    json!({
-        "name": format!("Customer {n}"),
-        "ssn": format!("078-05-{:04}", n % 10_000),
-        "email": format!("customer{n}@example.com"),
-        "card": "4111111111111111",
-        "country": if n.is_multiple_of(2) { "FR" } else { "DE" },
-        "age": 30 + (n % 50),
-        "plan": "pro",
-        "city": "Lyon",
-        "zip": "69001",
-        "notes": "prefers mail"
-    })
-}
-
 /// A text with a few kinds of personal data (about 200 bytes).
 const TEXT: &str = "Customer Jane Doe (jane.doe@example.com, +1 415 555 0100) paid with card \
                     4111 1111 1111 1111; her SSN is 123-45-6789 and she lives in Lyon.";
@@ -342,7 +302,7 @@ impl Fixture {
         expect(&sealed, 200, "POST /v1/encrypt")?;
         let ciphertext = sealed.text("/ciphertext");
 
-        let mut spec = customers();
+        let mut spec = coffer_testkit::customer_dataset(100_000);
         spec["org_id"] = json!(org);
         spec["name"] = json!("customers");
         let made = app.post("/v1/datasets", spec, Some(&access)).await;
@@ -353,7 +313,7 @@ impl Fixture {
             let written = app
                 .post(
                     &format!("/v1/datasets/{dataset}/records"),
-                    json!({"data": customer(n)}),
+                    json!({"data": coffer_testkit::customer(n)}),
                     Some(&access),
                 )
                 .await;
@@ -476,7 +436,7 @@ impl Fixture {
             ),
             Route::RecordWrite => Request::Post(
                 format!("/v1/datasets/{}/records", self.dataset),
-                json!({"data": customer(n)}),
+                json!({"data": coffer_testkit::customer(n)}),
                 access,
             ),
             Route::RecordRead => Request::Get(

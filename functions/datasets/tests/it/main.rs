@@ -24,6 +24,7 @@ mod search;
 mod tenancy;
 mod views;
 
+pub use coffer_testkit::customer;
 use coffer_testkit::{Reply, TestApp, User};
 use serde_json::{Value, json};
 
@@ -46,29 +47,9 @@ fn groups() -> Vec<coffer_core::http::FunctionGroup> {
     ]
 }
 
-/// A customer dataset: ten fields of which three are sensitive (an SSN sealed, an email
-/// tokenized and searchable, a card masked to members), a plain searchable `country`.
+/// The shared customer dataset (`coffer_testkit::customer_dataset`), sized for 1000 records.
 pub fn customers() -> Value {
-    json!({
-        "fields": {
-            "ssn": "encrypt",
-            "email": "tokenize",
-            "card": "mask",
-            "country": {"policy": "plain", "searchable": true},
-        },
-        "schema": {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string"}, "ssn": {"type": "string"}, "email": {"type": "string"},
-                "card": {"type": "string"}, "country": {"type": "string"}, "age": {"type": "integer", "minimum": 0},
-                "plan": {"type": "string"}, "city": {"type": "string"}, "zip": {"type": "string"},
-                "notes": {"type": "string"}
-            },
-            "required": ["email"]
-        },
-        "pii": "flag",
-        "expected_records": 1000
-    })
+    coffer_testkit::customer_dataset(1000)
 }
 
 /// Creates a dataset in `org` as `by` from `spec` (with a `name` added); its id.
@@ -85,22 +66,6 @@ pub async fn create_dataset(
     let made = app.post("/v1/datasets", body, Some(&by.token)).await;
     assert_eq!(made.code(), 201, "{}", made.body);
     made.text("/id")
-}
-
-/// A customer record with canary-ish values derived from `n`.
-pub fn customer(n: usize) -> Value {
-    json!({
-        "name": format!("Customer {n}"),
-        "ssn": format!("078-05-{:04}", n % 10_000),
-        "email": format!("customer{n}@example.com"),
-        "card": "4111111111111111",
-        "country": if n.is_multiple_of(2) { "FR" } else { "DE" },
-        "age": 30 + (n % 50),
-        "plan": "pro",
-        "city": "Lyon",
-        "zip": "69001",
-        "notes": "prefers mail"
-    })
 }
 
 /// Writes one record as `by`; its id.
