@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test of Coffer: formatting, lints, the Rust tests (the AWS backends against moto's
 # server, which this script installs into .venv/, starts on a free loopback port, bootstraps and
-# stops; the docs page in Debian's headless chromium, installed with apt), cfn-lint and
-# `sam validate --lint` on template.yaml. Needs only Rust, Python 3 and apt.
+# stops; the docs page in Debian's headless chromium, installed with apt; the hardening suites
+# and the short fuzz run are among them), Schemathesis against the local stack's OpenAPI document,
+# cfn-lint and `sam validate --lint` on template.yaml. Needs only Rust, Python 3 and apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MOTO_SPEC='moto[server]==5.2.5'
 CFN_LINT_SPEC='cfn-lint==1.58.0'
 SAM_SPEC='aws-sam-cli==1.170.0'
+SCHEMATHESIS_SPEC='schemathesis==4.32.5'
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Python tools in .venv (moto, cfn-lint, sam)"
+step "Python tools in .venv (moto, cfn-lint, sam, schemathesis)"
 if [ ! -x .venv/bin/python ]; then
   if ! python3 -m venv .venv 2>/dev/null; then
     # Debian's python3 ships venv separately.
@@ -21,8 +23,9 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
 fi
-if ! .venv/bin/python -c 'import moto, cfnlint, samcli' 2>/dev/null; then
-  .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO_SPEC" "$CFN_LINT_SPEC" "$SAM_SPEC"
+if ! .venv/bin/python -c 'import moto, cfnlint, samcli, schemathesis' 2>/dev/null; then
+  .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO_SPEC" "$CFN_LINT_SPEC" "$SAM_SPEC" \
+    "$SCHEMATHESIS_SPEC"
 fi
 
 step "headless chromium (the docs page's browser test)"
@@ -67,6 +70,9 @@ COFFER_BACKEND=aws COFFER_AWS_ENDPOINT="$COFFER_TEST_AWS_ENDPOINT" COFFER_TABLE=
 
 step "cargo test (embedded and AWS-on-moto backends)"
 cargo test --workspace --locked 2>&1 | tee target/test-output.log
+
+step "schemathesis against the local stack's OpenAPI document (infra/schemathesis/)"
+infra/schemathesis/run.sh
 
 step "cfn-lint and sam validate --lint on template.yaml (offline)"
 .venv/bin/cfn-lint template.yaml

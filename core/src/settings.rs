@@ -77,6 +77,10 @@ pub struct OperationSettings {
     /// (`COFFER_MAX_IN_FLIGHT`, default 1024; Lambda serves one per instance and API Gateway
     /// throttles in front of it, so only the local server uses this).
     pub max_in_flight: usize,
+    /// Browser origins allowed to call the API cross-origin (`COFFER_CORS_ALLOWED_ORIGINS`, a
+    /// comma-separated list of `https://host[:port]`; default none, so no CORS headers at all).
+    /// Exact origins only, never `*`: the API hands out credentials.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// Tokens' settings (`functions/tokens`, `functions/clients` and the caller extractor).
@@ -462,6 +466,7 @@ impl Settings {
                     1..=900_000,
                 )?),
                 max_in_flight: number(&get, "COFFER_MAX_IN_FLIGHT", 1024, 1..=1_000_000)?,
+                cors_allowed_origins: cors_origins(get("COFFER_CORS_ALLOWED_ORIGINS"))?,
             },
         })
     }
@@ -581,6 +586,41 @@ impl AuthSettings {
     }
 }
 
+/// Parses the CORS allow-list: each entry an origin as browsers send it (scheme, host, optional
+/// port; no path, no wildcard).
+fn cors_origins(raw: Option<&str>) -> Result<Vec<String>, SettingsError> {
+    const NAME: &str = "COFFER_CORS_ALLOWED_ORIGINS";
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host)
+                    if !host.is_empty()
+                        && host.len() <= 253
+                        && host.bytes().all(|b| {
+                            b.is_ascii_alphanumeric()
+                                || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                        }) =>
+                {
+                    Ok(origin.to_owned())
+                }
+                _ => Err(invalid(
+                    NAME,
+                    origin,
+                    "expected exact origins such as https://app.example.com, comma-separated",
+                )),
+            }
+        })
+        .collect()
+}
+
 fn invalid(name: &'static str, value: &str, reason: &str) -> SettingsError {
     SettingsError::Invalid {
         name,
@@ -633,6 +673,34 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(s.data_dir, PathBuf::from("./.coffer"));
         assert!(!s.log_json);
+    }
+
+    #[test]
+    fn cors_is_off_unless_exact_origins_are_listed() {
+        let none = Settings::from_vars(vars(&[])).unwrap();
+        assert!(none.operations.cors_allowed_origins.is_empty());
+        let listed = Settings::from_vars(vars(&[(
+            "COFFER_CORS_ALLOWED_ORIGINS",
+            "https://app.example.com, http://localhost:3000,",
+        )]))
+        .unwrap();
+        assert_eq!(
+            listed.operations.cors_allowed_origins,
+            ["https://app.example.com", "http://localhost:3000"]
+        );
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "app.example.com",
+            "https://a.com/path",
+        ] {
+            let err =
+                Settings::from_vars(vars(&[("COFFER_CORS_ALLOWED_ORIGINS", bad)])).unwrap_err();
+            assert!(
+                err.to_string().contains("COFFER_CORS_ALLOWED_ORIGINS"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

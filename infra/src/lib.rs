@@ -27,8 +27,20 @@ const MAIL_BATCH: usize = 25;
 
 /// Every function's group, as deployed on Lambda, the routes S3 serves there (the presigned
 /// payload URLs), the docs page, and `GET /metrics` (Prometheus text, when
-/// `COFFER_METRICS_ENDPOINT=on`). Adding a function group adds its line here.
+/// `COFFER_METRICS_ENDPOINT=on`).
 pub fn route_groups() -> Vec<FunctionGroup> {
+    let mut groups = function_groups();
+    groups.extend([
+        coffer_core::http::local_blob_urls(),
+        coffer_core::http::docs_page(),
+        coffer_core::http::metrics_endpoint(),
+    ]);
+    groups
+}
+
+/// Every function's route group, as deployed on Lambda (what the test kit's apps serve, beside
+/// the presigned-URL routes they add themselves). Adding a function group adds its line here.
+pub fn function_groups() -> Vec<FunctionGroup> {
     vec![
         coffer_function_pii::group(),
         coffer_function_auth::group(),
@@ -38,9 +50,6 @@ pub fn route_groups() -> Vec<FunctionGroup> {
         coffer_function_crypto::group(),
         coffer_function_datasets::group(),
         coffer_function_audit::group(),
-        coffer_core::http::local_blob_urls(),
-        coffer_core::http::docs_page(),
-        coffer_core::http::metrics_endpoint(),
     ]
 }
 

@@ -15,6 +15,7 @@
 
 mod app;
 mod customers;
+mod dynamo_dump;
 mod fixtures;
 mod recording;
 mod reply;
@@ -22,6 +23,7 @@ pub mod tokens;
 
 pub use app::{TestApp, json_request, moto_settings, presigned_request};
 pub use customers::{customer, customer_dataset};
+pub use dynamo_dump::dynamo_item_bytes;
 pub use fixtures::{OrgWithRoles, User, random_ip, strong_password, unique_email};
 pub use recording::RecordingTable;
 pub use reply::{Reply, assert_problem};

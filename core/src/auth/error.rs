@@ -57,6 +57,8 @@ pub enum AuthError {
     CredentialChanged,
     #[error("the store failed")]
     Store(#[from] StoreError),
+    #[error("the key ring failed")]
+    Keys(#[from] crate::keys::KeyError),
     #[error("randomness or hashing failed")]
     Crypto(#[from] CryptoError),
     #[error("password hashing failed")]
@@ -89,9 +91,8 @@ impl From<crate::audit::AuditError> for AuthError {
             },
             A::Store(store) => Self::Store(store),
             A::ConcurrentChange => Self::ConcurrentChange,
-            A::Keys(_) | A::Crypto(_) | A::Corrupt(_) | A::Signing | A::Task => {
-                Self::Corrupt("audit log")
-            }
+            A::Keys(keys) => Self::Keys(keys),
+            A::Crypto(_) | A::Corrupt(_) | A::Signing | A::Task => Self::Corrupt("audit log"),
         }
     }
 }
@@ -125,6 +126,13 @@ impl From<AuthError> for ApiError {
             AuthError::SessionNotFound => ApiError::NotFound,
             AuthError::InvalidToken => ApiError::BadRequest(err.to_string()),
             AuthError::Store(store) => ApiError::from_store(store),
+            AuthError::Keys(keys) => keys.into(),
+            // The table or key ring behind the email index or the outbox may answer next time
+            // (throttled, unreachable): retryable like any other failed read or write.
+            AuthError::EmailIndex(EmailIndexError::Store(store))
+            | AuthError::Outbox(OutboxError::Store(store)) => ApiError::from_store(store),
+            AuthError::EmailIndex(EmailIndexError::Keys(keys))
+            | AuthError::Outbox(OutboxError::Keys(keys)) => keys.into(),
             AuthError::Crypto(_)
             | AuthError::Hashing(_)
             | AuthError::Outbox(_)
@@ -171,6 +179,29 @@ mod tests {
         for (err, status) in cases {
             assert_eq!(ApiError::from(err).status(), status);
         }
+    }
+
+    #[test]
+    fn a_failed_table_or_key_ring_behind_the_email_index_or_outbox_is_a_retryable_503() {
+        let store = || StoreError::backend(std::io::Error::other("throttled"));
+        let keys = || crate::keys::KeyError::backend(std::io::Error::other("throttled"));
+        let cases = [
+            AuthError::EmailIndex(EmailIndexError::Keys(keys())),
+            AuthError::EmailIndex(EmailIndexError::Store(store())),
+            AuthError::Outbox(OutboxError::Keys(keys())),
+            AuthError::Outbox(OutboxError::Store(store())),
+            AuthError::from(crate::audit::AuditError::Keys(keys())),
+        ];
+        for err in cases {
+            assert_eq!(
+                ApiError::from(err).status(),
+                StatusCode::SERVICE_UNAVAILABLE
+            );
+        }
+        assert_eq!(
+            ApiError::from(AuthError::EmailIndex(EmailIndexError::Corrupt)).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 
     #[test]

@@ -10,14 +10,15 @@ use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use super::security_headers::with_security_headers;
 use super::{ApiDoc, ApiError, AppState, FunctionGroup, health, observe};
 
 /// One function's routes, each documenting itself in the OpenAPI document.
 pub type RouteGroup = OpenApiRouter<AppState>;
 
 /// The app for these route groups: health and `/v1/openapi.json` always, problem documents for
-/// unknown routes and panics, and on every reply a request id, a response time, a log line and
-/// its metrics.
+/// unknown routes and panics, and on every reply a request id, a response time, a log line, its
+/// metrics and the security headers.
 pub fn app(groups: Vec<FunctionGroup>, state: AppState) -> Router {
     let api = groups.into_iter().map(|group| group.routes).fold(
         OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(health::routes()),
@@ -27,7 +28,8 @@ pub fn app(groups: Vec<FunctionGroup>, state: AppState) -> Router {
     // Serialized once per cold start; a document of plain structs always serializes.
     let doc = Bytes::from(doc.to_json().unwrap_or_default());
 
-    router
+    let operations = state.settings.operations.clone();
+    let router = router
         .route("/v1/openapi.json", get(move || openapi_json(doc.clone())))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -40,7 +42,8 @@ pub fn app(groups: Vec<FunctionGroup>, state: AppState) -> Router {
             state.clone(),
             observe::observe,
         ))
-        .with_state(state)
+        .with_state(state);
+    with_security_headers(router, &operations)
 }
 
 async fn openapi_json(doc: Bytes) -> Response {

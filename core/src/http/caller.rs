@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{ApiError, AppState};
-use crate::access::{Permission, Principal};
+use crate::access::{Permission, Principal, Scoped};
 use crate::auth::sessions::{SESSION_COOKIE, Session, SessionStore};
 use crate::auth::{SessionId, UserId};
 use crate::ids::{OrgId, VaultId};
@@ -69,6 +69,15 @@ impl Caller {
                 Err(ApiError::NotFound)
             }
             _ => Ok(()),
+        }
+    }
+
+    /// `at` as far as the credential reaches: an access token's scopes bound what the role
+    /// allows in the checks a service makes after the gate.
+    pub fn narrow(&self, at: Scoped) -> Scoped {
+        match &self.credential {
+            CallerCredential::Session(_) => at,
+            CallerCredential::AccessToken { scopes, .. } => at.within(*scopes),
         }
     }
 

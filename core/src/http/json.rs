@@ -56,6 +56,14 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "JSON nested deeper than {MAX_DEPTH} levels"
         )));
     }
+    // serde's derived structs also read a JSON array, field by position: `[]` would pass for any
+    // body whose fields are all optional. Every request body of the API is an object (or null).
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "",
+            "the body must be a JSON object",
+        )]));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -88,6 +96,12 @@ fn describe(err: &serde_json::Error) -> String {
         match message.rsplit_once(", expected ") {
             Some((_, expected)) => format!("expected {expected}"),
             None => "invalid value".to_owned(),
+        }
+    } else if message.starts_with("unknown variant") {
+        // "unknown variant `secret`, expected `web` or `cli`" → the same.
+        match message.rsplit_once(", expected ") {
+            Some((_, expected)) => format!("unknown variant, expected {expected}"),
+            None => "unknown variant".to_owned(),
         }
     } else {
         message.to_owned()
@@ -165,6 +179,30 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_variant_names_the_choices_but_not_the_value() {
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Client {
+            Web,
+            Cli,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct WithClient {
+            client: Client,
+        }
+        let err = parse::<WithClient>(br#"{"client":"canary-secret"}"#).unwrap_err();
+        let ApiError::Validation(errors) = err else {
+            panic!("expected validation")
+        };
+        assert_eq!(errors[0].field, "client");
+        assert_eq!(
+            errors[0].message,
+            "unknown variant, expected `web` or `cli`"
+        );
+    }
+
+    #[test]
     fn malformed_json_is_a_bad_request() {
         assert!(matches!(
             parse::<Body>(b"{\"name\":"),
@@ -174,6 +212,23 @@ mod tests {
             parse::<Body>(br#"{"name":"a"} x"#),
             Err(ApiError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn an_array_is_not_an_object_even_when_every_field_is_optional() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Optional {
+            name: Option<String>,
+        }
+        for body in [&b"[]"[..], b" \n[\"x\"]"] {
+            let Err(ApiError::Validation(errors)) = parse::<Optional>(body) else {
+                panic!("an array body must be refused")
+            };
+            assert_eq!(errors[0].message, "the body must be a JSON object");
+        }
+        assert!(parse::<Option<Optional>>(b"null").is_ok());
+        assert!(parse::<Optional>(b"{}").is_ok());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use axum::response::Response;
 use serde_json::json;
 use tower::ServiceBuilder;
 
+use super::security_headers::served_over_https;
 use super::{AppState, EmfDocuments, FunctionGroup, app};
 use crate::backends::Ports;
 use crate::clock::SystemClock;
@@ -22,6 +23,7 @@ pub async fn serve(group: FunctionGroup) -> Result<(), lambda_http::Error> {
     lambda_http::run(
         ServiceBuilder::new()
             .map_response(print_metrics)
+            .map_response(served_over_https)
             .service(router),
     )
     .await

@@ -18,6 +18,7 @@ mod pagination;
 mod problem;
 mod request_id;
 mod scope;
+mod security_headers;
 mod service;
 mod state;
 

@@ -66,6 +66,12 @@ fn overloaded() -> Response {
         HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
     );
     headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    // Answered outside the app's layers, so it sets the security headers they would have.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID_HEADER, value);
     }
@@ -135,6 +141,8 @@ mod tests {
         let shed = call(&router, "/fast").await;
         assert_eq!(shed.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(shed.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(shed.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(shed.headers()[header::CACHE_CONTROL], "no-store");
         assert_eq!(shed.headers()[header::CONTENT_TYPE], PROBLEM_CONTENT_TYPE);
         let id = shed.headers()[REQUEST_ID_HEADER]
             .to_str()

@@ -17,7 +17,8 @@ pub async fn scope(
 ) -> Result<Scoped, ApiError> {
     let org = OrgId::parse(raw_org).ok_or(ApiError::NotFound)?;
     caller.credential_allows(&org, need)?;
-    Ok(access.require(&caller.principal(), &org, need).await?)
+    let at = access.require(&caller.principal(), &org, need).await?;
+    Ok(caller.narrow(at))
 }
 
 /// The gate for a route on one vault: [`scope`] for its org, and the credential must reach the

@@ -49,7 +49,12 @@ impl Cursor {
         let json = URL_SAFE_NO_PAD
             .decode(raw)
             .map_err(|_| StoreError::InvalidCursor)?;
-        serde_json::from_slice(&json).map_err(|_| StoreError::InvalidCursor)
+        let cursor: Self = serde_json::from_slice(&json).map_err(|_| StoreError::InvalidCursor)?;
+        // `after` writes both index keys or neither: half of one (found by fuzzing) is not ours.
+        if cursor.gsi1pk.is_some() != cursor.gsi1sk.is_some() {
+            return Err(StoreError::InvalidCursor);
+        }
+        Ok(cursor)
     }
 }
 
@@ -57,6 +62,20 @@ impl Cursor {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_cursor_with_half_an_index_key_is_invalid() {
+        for json in [
+            r#"{"pk":"p","sk":"s","gsi1pk":"g"}"#,
+            r#"{"pk":"p","sk":"s","gsi1sk":"g"}"#,
+        ] {
+            let raw = URL_SAFE_NO_PAD.encode(json);
+            assert!(matches!(
+                Cursor::decode(&raw),
+                Err(StoreError::InvalidCursor)
+            ));
+        }
+    }
 
     proptest! {
         #[test]

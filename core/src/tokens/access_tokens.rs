@@ -90,6 +90,13 @@ impl AccessTokens {
         &self.revocations
     }
 
+    /// Loads the key that signs now (once loaded, it is cached), so that a change a client
+    /// cannot take back — spending a refresh token — is made only when the pair it buys can be
+    /// signed: a key ring that fails then fails the request before the change, not after.
+    pub async fn ready_to_sign(&self) -> Result<(), TokenError> {
+        self.signer().await.map(|_| ())
+    }
+
     /// Signs a new access token.
     pub async fn issue(
         &self,

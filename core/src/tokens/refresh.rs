@@ -241,13 +241,18 @@ impl RefreshTokens {
     }
 
     /// The write that revokes `family` (kept until its last token would have expired, so
-    /// every token of it keeps being refused).
+    /// every token of it keeps being refused). Like a refresh, it moves the family one
+    /// generation on, conditioned on the generation read: a refresh that read the family
+    /// before cannot then overwrite the revocation, and a revocation that lost to a refresh is
+    /// a conflict, to read the family again (an unconditional write put the read generation
+    /// back, and refreshes that had read it won again: one token, several pairs, family live).
     pub fn revoke(&self, family: &Family, now: i64) -> Result<TxOp, TokenError> {
         let mut revoked = family.clone();
         revoked.revoked = true;
+        revoked.generation = family.generation + 1;
         Ok(TxOp::Put {
             item: revoked.to_item(now + self.ttl)?,
-            condition: Condition::None,
+            condition: Condition::VersionEquals(family.generation),
         })
     }
 
@@ -310,6 +315,36 @@ mod tests {
         let retried = family(6, Some((4, 1000)), true);
         assert_eq!(retried.presented(4, 1001, 10), Presented::Reuse);
         assert_eq!(retried.presented(5, 1001, 10), Presented::Reuse);
+    }
+
+    #[tokio::test]
+    async fn a_refresh_that_read_the_family_before_its_revocation_cannot_undo_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock: Arc<dyn crate::Clock> = crate::ManualClock::starting_now();
+        let now = clock.now().unix_timestamp();
+        let table: Arc<dyn Table> = Arc::new(
+            crate::store::sqlite::SqliteTable::open(dir.path().join("t.sqlite3"), clock).unwrap(),
+        );
+        let tokens = RefreshTokens::new(table.clone(), std::time::Duration::from_secs(3600));
+        let read = family(5, Some((4, now)), false);
+        table
+            .put(read.to_item(now + 3600).unwrap(), Condition::None)
+            .await
+            .unwrap();
+        // A refresh and a reuse's revocation both read generation 5; the revocation lands first.
+        let refresh = tokens.rotate(&read, Presented::Live, now).unwrap();
+        let revoke = tokens.revoke(&read, now).unwrap();
+        table.transact(vec![revoke]).await.unwrap();
+        assert!(matches!(
+            table.transact(refresh.ops).await,
+            Err(crate::store::StoreError::TransactionFailed { .. })
+        ));
+        let stored = table
+            .get(&schema::refresh_family(&read.id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(Family::from_item(read.id.clone(), &stored).unwrap().revoked);
     }
 
     #[test]

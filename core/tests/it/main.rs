@@ -8,3 +8,4 @@ mod fixtures;
 mod http;
 mod local_blob_urls;
 mod s3_presign;
+mod security_headers;

@@ -53,8 +53,8 @@ pub struct UpdateKeyRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrimKeyRequest {
-    /// Versions below this one are deleted for good; at most `min_decryption_version`.
-    #[schema(minimum = 1)]
+    /// Versions below this one are deleted for good; at most `min_decryption_version` (0 and 1
+    /// delete nothing).
     pub below_version: u32,
 }
 

@@ -65,7 +65,10 @@ pub struct KeyList {
 }
 
 /// One ciphertext, or why its item failed (in a batch).
+// `deny_unknown_fields` only writes `additionalProperties: false` into the document (this type is
+// never read): without it a batch's reply also matched this schema, and `oneOf` failed.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CiphertextView {
     /// `coffer:v<version>:<base64>`
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,7 +100,9 @@ impl From<Result<Sealed, ItemError>> for CiphertextView {
 }
 
 /// One plaintext (base64), or why its item failed (in a batch).
+// As for `CiphertextView`: tells it apart from `PlaintextBatch` in the document's `oneOf`.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PlaintextView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "aGVsbG8=")]

@@ -33,7 +33,7 @@ pub struct CreateDatasetRequest {
     pub description: Option<String>,
     /// A JSON Schema (2020-12 unless `$schema` says otherwise) every record must satisfy; at
     /// most 64 KiB, no references outside itself.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::views::new_dataset_schema)]
     pub schema: Option<Value>,
     /// Field name → its policy: `"encrypt" | "tokenize" | "mask" | "redact" | "plain"`, or
     /// `{policy, member?, admin?, searchable?}` with each role's view (`clear`, `masked`,
@@ -55,8 +55,8 @@ pub struct UpdateDatasetRequest {
     #[schema(value_type = Option<String>, max_length = 100)]
     pub name: Option<Name>,
     pub description: Option<String>,
-    /// A new schema for records written from now on (`null` removes it).
-    #[schema(value_type = Option<Object>)]
+    /// A new schema for records written from now on (an object or a boolean; `null` removes it).
+    #[schema(schema_with = crate::views::changed_dataset_schema)]
     #[serde(default, deserialize_with = "present")]
     pub schema: Option<Value>,
     /// Every field with its policy: existing fields keep their policy (their views may

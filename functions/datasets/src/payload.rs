@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Limited};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::views::{PayloadView, PresignedUrlView, ProblemDoc};
+use crate::views::{PayloadBytes, PayloadView, PresignedUrlView, ProblemDoc};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +28,7 @@ pub struct UploadUrlRequest {
 /// under the dataset's key, replacing any earlier one (any member: `records:write`).
 #[utoipa::path(put, path = "/v1/datasets/{id}/records/{rid}/payload", tag = "records",
     params(("id" = String, Path, description = "`dst_...`"), ("rid" = String, Path, description = "`rec_...`")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The payload's bytes, at most 4 MiB"),
+    request_body(content = Option<PayloadBytes>, content_type = "application/octet-stream", description = "The payload's bytes, at most 4 MiB (none: an empty payload)"),
     responses(
         Caller,
         (status = 200, body = PayloadView),
@@ -72,7 +72,7 @@ pub async fn put_payload(
     responses(
         Service<DatasetsService>,
         Caller,
-        (status = 200, description = "The payload's bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The payload's bytes, under the content type they were stored with", content_type = "*/*", body = PayloadBytes),
         (status = 404, description = "No such record, or it has no payload", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Uploaded through a presigned URL: use `payload/url`", body = ProblemDoc, content_type = "application/problem+json"),
     ),

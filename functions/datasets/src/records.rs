@@ -17,7 +17,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::views::{
-    ProblemDoc, RecordList, RecordOutcomeView, RecordReply, WriteBatchReply, WrittenRecord,
+    ProblemDoc, RecordList, RecordOutcomeView, RecordReply, WriteBatchReply, WriteRecordsCreated,
+    WrittenRecord,
 };
 
 /// The header that makes a write safe to retry.
@@ -55,7 +56,7 @@ pub struct RecordInput {
     responses(
         BoundedJson<WriteRecordsRequest>,
         Caller,
-        (status = 201, description = "Written: `{id, pii}` for one record, `{items}` for a batch", body = WrittenRecord),
+        (status = 201, description = "Written: `{id, pii}` for one record, `{items}` for a batch", body = WriteRecordsCreated),
         (status = 207, description = "A batch of which some records were not written (each says why)", body = WriteBatchReply),
         (status = 403, description = "The caller's role does not allow this", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such resource, or none the caller may see", body = ProblemDoc, content_type = "application/problem+json"),

@@ -1,19 +1,21 @@
 use axum::Json;
+use coffer_core::access::Permission;
 use coffer_core::audit::RequestOrigin;
 use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
 use coffer_core::ids::OrgId;
 use coffer_core::pii::engine::{Change, Operators, Restored};
 use coffer_core::pii::{PiiInput, PiiOutput, PiiService};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnonymizeRequest {
     text: Option<String>,
+    /// A JSON object (anything else is a 422).
     #[schema(value_type = Option<Object>)]
-    record: Option<Value>,
+    record: Option<Map<String, Value>>,
     /// The org whose keys `hash` and `tokenize` use (required for them; the caller must be a
     /// member). Values hashed or tokenized in one org mean nothing in another.
     #[schema(value_type = Option<String>, example = "org_01jd5zq7x3m4k8r2v6n9p0t1wy")]
@@ -44,8 +46,9 @@ pub struct DeanonymizeRequest {
     #[schema(value_type = String, example = "org_01jd5zq7x3m4k8r2v6n9p0t1wy")]
     org_id: OrgId,
     text: Option<String>,
+    /// A JSON object (anything else is a 422).
     #[schema(value_type = Option<Object>)]
-    record: Option<Value>,
+    record: Option<Map<String, Value>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,8 +87,14 @@ pub async fn anonymize(
     caller: Result<Caller, ApiError>,
     BoundedJson(request): BoundedJson<AnonymizeRequest>,
 ) -> Result<Json<AnonymizeResponse>, ApiError> {
-    let input = PiiInput::from_parts(request.text, request.record)?;
-    let principal = caller.ok().map(|caller| caller.principal());
+    let input = PiiInput::from_parts(request.text, request.record.map(Value::Object))?;
+    let caller = caller.ok();
+    // An access token acts only in the org it is bound to and with the scopes it names, as the
+    // gate's `scope` makes every other org route check.
+    if let (Some(caller), Some(org)) = (&caller, request.org_id.as_ref()) {
+        caller.credential_allows(org, Permission::PiiUse)?;
+    }
+    let principal = caller.map(|caller| caller.principal());
     let at = pii
         .authorize_anonymize(
             principal.as_ref(),
@@ -119,10 +128,11 @@ pub async fn deanonymize(
     origin: RequestOrigin,
     BoundedJson(request): BoundedJson<DeanonymizeRequest>,
 ) -> Result<Json<DeanonymizeResponse>, ApiError> {
+    caller.credential_allows(&request.org_id, Permission::PiiDeanonymize)?;
     let at = pii
         .authorize_deanonymize(&caller.principal(), &request.org_id)
         .await?;
-    let input = PiiInput::from_parts(request.text, request.record)?;
+    let input = PiiInput::from_parts(request.text, request.record.map(Value::Object))?;
     let (output, restored, failed) = pii.deanonymize(input, &at, &origin).await?;
     let (text, record) = split(output);
     Ok(Json(DeanonymizeResponse {

@@ -7,20 +7,21 @@ use coffer_core::http::{
 use coffer_core::pii::PiiService;
 use coffer_core::pii::engine::ValidationReport;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateRequest {
-    /// A JSON Schema (draft 2020-12 unless `$schema` says otherwise).
-    #[schema(value_type = Option<Object>)]
+    /// A JSON Schema (draft 2020-12 unless `$schema` says otherwise): an object or a boolean.
+    #[schema(schema_with = json_schema_document)]
     schema: Option<Value>,
     /// A dataset (`dst_...`) to check the records against instead: its schema and the fields it
     /// knows, as a write would (any member of its org: `datasets:read`).
     dataset_id: Option<String>,
+    /// JSON objects (anything else is a 422).
     #[schema(value_type = Vec<Object>)]
-    records: Vec<Value>,
+    records: Vec<Map<String, Value>>,
 }
 
 /// Validates records against a JSON Schema, or against a dataset as a write to it would; every
@@ -40,12 +41,13 @@ pub async fn validate(
     caller: Result<Caller, ApiError>,
     BoundedJson(request): BoundedJson<ValidateRequest>,
 ) -> Result<Json<ValidationReport>, ApiError> {
+    let records: Vec<Value> = request.records.into_iter().map(Value::Object).collect();
     let report = match (request.schema, request.dataset_id) {
-        (Some(schema), None) => pii.validate(schema, request.records).await?,
+        (Some(schema), None) => pii.validate(schema, records).await?,
         (None, Some(id)) => {
             let (at, dataset) =
                 scope_dataset(&datasets, &caller?, &id, Permission::DatasetsRead).await?;
-            datasets.validate_records(&at, dataset, &request.records)?
+            datasets.validate_records(&at, dataset, &records)?
         }
         _ => {
             return Err(ApiError::Validation(vec![FieldError::new(
@@ -55,4 +57,21 @@ pub async fn validate(
         }
     };
     Ok(Json(report))
+}
+
+/// How the document describes the schema: an object, or a boolean schema (`true` accepts every
+/// record, `false` none), or `null` (then `dataset_id`). (`schema_with` drops the field's doc
+/// comment, so the description is here.)
+fn json_schema_document() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([
+            Type::Object,
+            Type::Boolean,
+            Type::Null,
+        ]))
+        .description(Some(
+            "A JSON Schema (draft 2020-12 unless `$schema` says otherwise): an object or a boolean.",
+        ))
+        .build()
 }

@@ -90,9 +90,28 @@ fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String
     Ok(parameters)
 }
 
+/// The token endpoint's form parameters, each at most once (RFC 6749, RFC 7523).
+// Only describes the form in the OpenAPI document (it was `type: string`); the handler reads the
+// form itself, to refuse a repeated parameter.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "only describes the form in the OpenAPI document")]
+struct TokenForm {
+    /// `refresh_token` or `client_credentials`.
+    #[schema(example = "refresh_token")]
+    grant_type: String,
+    /// For `refresh_token`: the refresh token to spend.
+    refresh_token: Option<String>,
+    /// For `client_credentials`: `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+    client_assertion_type: Option<String>,
+    /// For `client_credentials`: a JWT signed with one of the client's certificates' Ed25519 keys.
+    client_assertion: Option<String>,
+    /// Permission names, space-separated: at most the client's (default all of them).
+    scope: Option<String>,
+}
+
 /// The token endpoint.
 #[utoipa::path(post, path = "/v1/oauth/token", tag = "tokens",
-    request_body(content_type = "application/x-www-form-urlencoded", content = String,
+    request_body(content_type = "application/x-www-form-urlencoded", content = TokenForm,
         description = "`grant_type=refresh_token&refresh_token=...`, or `grant_type=client_credentials&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer&client_assertion=<JWT signed with a certificate's Ed25519 key>[&scope=...]`"),
     responses(
         Service<TokensService>,

@@ -16,6 +16,9 @@ impl TokensService {
         origin: &RequestOrigin,
     ) -> Result<TokenPair, TokenError> {
         let grace = i64::try_from(self.settings.refresh_grace.as_secs()).unwrap_or(0);
+        // A pair that cannot be signed must not cost the token: the client's retry of the
+        // 503 would be a reuse, and revoke the family.
+        self.access_tokens.ready_to_sign().await?;
         let (family, next) = retrying(|| async move {
             let Some((family, generation)) = self.refresh.find(token.expose_secret()).await? else {
                 return Err(TokenError::InvalidToken);

@@ -44,23 +44,27 @@ impl TokensService {
             revocations.note(Revoked::AccessToken(&claims.jti), None);
             return Ok(());
         }
-        let Some((family, _)) = self.refresh.find(token).await? else {
-            return Ok(());
-        };
-        if who.user() != Some(&family.grant.user) || family.revoked {
-            return Ok(());
-        }
-        let event = self
-            .audit
-            .event("tokens.revoke", Outcome::Success, origin)?
-            .actor(who.actor_id())
-            .resource(&family.id);
-        let now = self.clock.now().unix_timestamp();
-        Change::<TokenError>::new(event)
-            .op(self.refresh.revoke(&family, now)?)
-            .commit(&*self.table)
-            .await?;
-        Ok(())
+        // Retried: a refresh that won a race moved the family this revocation builds on.
+        retrying(|| async move {
+            let Some((family, _)) = self.refresh.find(token).await? else {
+                return Ok(());
+            };
+            if who.user() != Some(&family.grant.user) || family.revoked {
+                return Ok(());
+            }
+            let event = self
+                .audit
+                .event("tokens.revoke", Outcome::Success, origin)?
+                .actor(who.actor_id())
+                .resource(&family.id);
+            let now = self.clock.now().unix_timestamp();
+            Change::<TokenError>::new(event)
+                .op(self.refresh.revoke(&family, now)?)
+                .commit(&*self.table)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Ends every token bound to `vault`: its generation goes up (refresh families and access

@@ -249,13 +249,7 @@ async fn scan_table(app: &TestApp) -> Vec<(String, Vec<u8>)> {
             .await
             .expect("scan the table");
         for item in page.items() {
-            let mut bytes = Vec::new();
-            for (name, value) in item {
-                bytes.extend_from_slice(name.as_bytes());
-                bytes.push(b'=');
-                attribute_bytes(value, &mut bytes);
-                bytes.push(b'\n');
-            }
+            let bytes = coffer_testkit::dynamo_item_bytes(item);
             let pk = item
                 .get("pk")
                 .and_then(|v| v.as_s().ok())
@@ -267,42 +261,6 @@ async fn scan_table(app: &TestApp) -> Vec<(String, Vec<u8>)> {
         if start.is_none() {
             return out;
         }
-    }
-}
-
-fn attribute_bytes(value: &aws_sdk_dynamodb::types::AttributeValue, out: &mut Vec<u8>) {
-    use aws_sdk_dynamodb::types::AttributeValue as A;
-    match value {
-        A::S(s) | A::N(s) => out.extend_from_slice(s.as_bytes()),
-        A::B(b) => out.extend_from_slice(b.as_ref()),
-        A::Ss(list) | A::Ns(list) => {
-            for s in list {
-                out.extend_from_slice(s.as_bytes());
-                out.push(b' ');
-            }
-        }
-        A::Bs(list) => {
-            for b in list {
-                out.extend_from_slice(b.as_ref());
-                out.push(b' ');
-            }
-        }
-        A::L(list) => {
-            for v in list {
-                attribute_bytes(v, out);
-                out.push(b' ');
-            }
-        }
-        A::M(map) => {
-            for (k, v) in map {
-                out.extend_from_slice(k.as_bytes());
-                out.push(b'=');
-                attribute_bytes(v, out);
-                out.push(b' ');
-            }
-        }
-        A::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        _ => {}
     }
 }
 

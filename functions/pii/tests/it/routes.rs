@@ -87,6 +87,42 @@ async fn detect_needs_exactly_one_of_text_and_record() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// Found by Schemathesis (issue #15): a `record` or `records` item that was not a JSON object was
+/// scanned anyway, and `anonymize` answered a string where the document promises an object.
+#[tokio::test]
+async fn a_record_that_is_not_a_json_object_is_422_on_every_pii_route() {
+    let app = spawn_app();
+    let not_objects = [
+        json!("jane.doe@example.com"),
+        json!(5),
+        json!([1, "jane.doe@example.com"]),
+    ];
+    for value in not_objects {
+        for (path, body) in [
+            ("/v1/pii/detect", json!({"record": value})),
+            ("/v1/pii/detect", json!({"records": [value]})),
+            ("/v1/anonymize", json!({"record": value})),
+            ("/v1/validate", json!({"schema": {}, "records": [value]})),
+        ] {
+            let (status, problem) = call(&app, path, body.clone(), None).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} {body}: {problem}"
+            );
+        }
+    }
+    let (status, reply) = call(
+        &app,
+        "/v1/anonymize",
+        json!({"record": {"mail": "jane.doe@example.com"}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert!(reply["record"].is_object(), "{reply}");
+}
+
 #[tokio::test]
 async fn anonymize_masks_and_replaces_without_revealing_values() {
     let app = spawn_app();
