@@ -1,6 +1,7 @@
 //! The one room where the web lives: app state, extractors, problem+json, request ids, health,
 //! the OpenAPI document, and the adapter that runs a router on Lambda.
 
+mod account_caller;
 mod app;
 mod body_limit;
 mod caller;
@@ -22,6 +23,7 @@ mod security_headers;
 mod service;
 mod state;
 
+pub use account_caller::AccountCaller;
 pub use app::{RouteGroup, app};
 pub use body_limit::BodyLimit;
 pub use caller::{Caller, CallerCredential};

@@ -4,7 +4,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
-use super::{BoundedJson, Caller, FieldError, PROBLEM_CONTENT_TYPE, Problem, Service};
+use super::{
+    AccountCaller, BoundedJson, Caller, FieldError, PROBLEM_CONTENT_TYPE, Problem, Service,
+};
 
 /// The parts of the OpenAPI document that no route group owns; each group adds its own paths.
 #[derive(Debug, OpenApi)]
@@ -103,6 +105,20 @@ impl IntoResponses for Caller {
                 "No credentials, or a session or access token that is malformed, expired or revoked",
             ),
         )])
+    }
+}
+
+/// A route for the user's own account: a session, never an access token.
+impl IntoResponses for AccountCaller {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut responses = Caller::responses();
+        responses.insert(
+            "403".to_owned(),
+            problem_response(
+                "An access token (or a machine client's): this route takes the user's session",
+            ),
+        );
+        responses
     }
 }
 

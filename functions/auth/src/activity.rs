@@ -2,7 +2,7 @@
 
 use axum::Json;
 use coffer_core::auth::AuthService;
-use coffer_core::http::{ApiError, Caller, PageParams, Problem, RawPagination, Service};
+use coffer_core::http::{AccountCaller, ApiError, PageParams, Problem, RawPagination, Service};
 
 use crate::views::{ActivityPage, ActivityView};
 
@@ -10,18 +10,18 @@ use crate::views::{ActivityPage, ActivityView};
 /// logouts, sessions revoked, password changes and resets, email verification — with time, IP
 /// and user agent.
 #[utoipa::path(get, path = "/v1/auth/activity", tag = "identity",
-    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
+    security(("session" = []), ("session_cookie" = [])),
     params(PageParams),
     responses(
         Service<AuthService>,
-        Caller,
+        AccountCaller,
         (status = 200, description = "The caller's own events, newest first", body = ActivityPage),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn activity(
     Service(auth): Service<AuthService>,
-    caller: Caller,
+    AccountCaller(caller): AccountCaller,
     page: RawPagination,
 ) -> Result<Json<ActivityPage>, ApiError> {
     let found = auth

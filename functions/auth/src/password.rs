@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use coffer_core::audit::RequestOrigin;
 use coffer_core::auth::{AuthService, SecretString};
-use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
+use coffer_core::http::{AccountCaller, ApiError, BoundedJson, Problem, Service};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -19,22 +19,22 @@ pub struct ChangePasswordRequest {
 
 /// Changes the caller's password; every other session of the user ends.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "identity",
-    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
+    security(("session" = []), ("session_cookie" = [])),
     request_body = ChangePasswordRequest,
     responses(
         Service<AuthService>,
         BoundedJson<ChangePasswordRequest>,
-        Caller,
+        AccountCaller,
         (status = 204, description = "Changed; the caller's other sessions are revoked"),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The current password is not correct (counts towards the lockout)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The current password is not correct (counts towards the lockout), or an access token: this route takes the user's session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The password changed meanwhile; retry", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A weak new password or an unknown field", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The account is locked after failed attempts (`retry-after`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn change_password(
     Service(auth): Service<AuthService>,
-    caller: Caller,
+    AccountCaller(caller): AccountCaller,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {

@@ -3,7 +3,7 @@
 use axum::Json;
 use coffer_core::audit::RequestOrigin;
 use coffer_core::auth::{AuthService, DisplayName, ProfileUpdate};
-use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
+use coffer_core::http::{AccountCaller, ApiError, BoundedJson, Caller, Problem, Service};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
@@ -45,12 +45,12 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// Changes the caller's profile.
 #[utoipa::path(put, path = "/v1/users/me", tag = "identity",
-    security(("session" = []), ("session_cookie" = []), ("access_token" = [])),
+    security(("session" = []), ("session_cookie" = [])),
     request_body = UpdateProfileRequest,
     responses(
         Service<AuthService>,
         BoundedJson<UpdateProfileRequest>,
-        Caller,
+        AccountCaller,
         (status = 200, description = "The updated profile", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The profile changed meanwhile; retry", body = Problem, content_type = "application/problem+json"),
@@ -58,7 +58,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     ))]
 pub async fn update_me(
     Service(auth): Service<AuthService>,
-    caller: Caller,
+    AccountCaller(caller): AccountCaller,
     origin: RequestOrigin,
     BoundedJson(body): BoundedJson<UpdateProfileRequest>,
 ) -> Result<Json<UserView>, ApiError> {

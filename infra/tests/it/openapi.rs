@@ -40,8 +40,16 @@ const SUCCESSES_WITHOUT_BODY: &[(&str, &str)] = &[
 ];
 
 /// Credentials a route authenticates but refuses with 403, so that its security rightly does
-/// not name their scheme: tokens are issued to a session, not to another token.
-const REFUSED_WITH_403: &[(&str, &str)] = &[("POST /v1/tokens", "access_token")];
+/// not name their scheme: tokens are issued to a session, not to another token, and the account
+/// routes take the user's session (`AccountCaller`).
+const REFUSED_WITH_403: &[(&str, &str)] = &[
+    ("POST /v1/tokens", "access_token"),
+    ("PUT /v1/users/me", "access_token"),
+    ("POST /v1/auth/password", "access_token"),
+    ("GET /v1/auth/sessions", "access_token"),
+    ("DELETE /v1/auth/sessions/{id}", "access_token"),
+    ("GET /v1/auth/activity", "access_token"),
+];
 
 /// The route whose errors are RFC 6749 errors (`application/json`), not problem documents,
 /// except for those the shared layers answer before it runs.

@@ -4,6 +4,7 @@
 //! embedded backend; a core subset again on the AWS backends (moto).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account;
 mod backends;
 mod bad_tokens;
 mod client_credentials;
