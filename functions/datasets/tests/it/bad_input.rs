@@ -331,7 +331,7 @@ async fn a_cursor_of_another_list_or_one_we_never_made_is_refused() {
     let records_cursor = page.text("/next_cursor");
     let found = search(&app, &a, &w.member.token, "country", "FR", "&limit=1").await;
     let search_cursor = found.text("/next_cursor");
-    let enc = crate::helpers::encode;
+    let enc = crate::helpers::query_value;
 
     let cases = [
         format!("/v1/datasets/{b}/records?cursor={}", enc(&records_cursor)),

@@ -43,19 +43,7 @@ pub async fn finish_jobs(app: &TestApp) {
     panic!("the re-encryption jobs did not finish");
 }
 
-/// A query string's value, percent-encoded.
-pub fn encode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-pub use coffer_testkit::assert_problem;
+pub use coffer_testkit::{assert_problem, query_value};
 
 /// The `field`s of a validation problem's `errors`, in order.
 pub fn error_fields(reply: &Reply) -> Vec<String> {
@@ -155,8 +143,8 @@ pub async fn search(
     app.get(
         &format!(
             "/v1/datasets/{dataset}/search?field={}&value={}{extra}",
-            encode(field),
-            encode(value)
+            query_value(field),
+            query_value(value)
         ),
         Some(token),
     )
@@ -175,7 +163,7 @@ pub async fn search_all(
     let (mut items, mut pages, mut cursor) = (Vec::new(), 0, None::<String>);
     loop {
         let extra = match &cursor {
-            Some(c) => format!("&limit={limit}&cursor={}", encode(c)),
+            Some(c) => format!("&limit={limit}&cursor={}", query_value(c)),
             None => format!("&limit={limit}"),
         };
         let page = search(app, dataset, token, field, value, &extra).await;
@@ -197,7 +185,7 @@ pub async fn list_all(app: &TestApp, dataset: &str, token: &str, limit: usize) -
         let path = match &cursor {
             Some(c) => format!(
                 "/v1/datasets/{dataset}/records?limit={limit}&cursor={}",
-                encode(c)
+                query_value(c)
             ),
             None => format!("/v1/datasets/{dataset}/records?limit={limit}"),
         };

@@ -9,7 +9,7 @@ use coffer_testkit::User;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    assert_problem, attr, encode, finish_jobs, ids_of, index_entry_sk, record_items, rotate,
+    assert_problem, attr, finish_jobs, ids_of, index_entry_sk, query_value, record_items, rotate,
     search, search_all,
 };
 use crate::{create_dataset, customer, customers, spawn, write};
@@ -180,7 +180,7 @@ async fn small_pages_of_candidates_together_hold_every_match_once() {
         &w.member.token,
         "country",
         "DE",
-        &format!("&limit=2&cursor={}", encode(&cursor)),
+        &format!("&limit=2&cursor={}", query_value(&cursor)),
     )
     .await;
     assert_problem(&other, 422);

@@ -8,7 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use coffer_core::datasets::DatasetsService;
 use coffer_core::datasets::JobReport;
-use coffer_testkit::{Reply, TestApp, User};
+use coffer_testkit::{Reply, TestApp, User, query_value};
 use serde_json::{Value, json};
 
 /// The data vault's service over the app's own ports, as the worker that advances re-encryption
@@ -150,7 +150,7 @@ pub async fn search(app: &TestApp, dataset: &str, by: &User, field: &str, value:
     app.get(
         &format!(
             "/v1/datasets/{dataset}/search?field={field}&value={}&limit=1000",
-            encode(value)
+            query_value(value)
         ),
         Some(&by.token),
     )
@@ -194,22 +194,8 @@ pub async fn list_all(app: &TestApp, dataset: &str, by: &User, page: usize) -> V
         assert_eq!(listed.code(), 200, "{}", listed.body);
         items.extend(listed.body["items"].as_array().unwrap().iter().cloned());
         match listed.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(encode(next)),
+            Some(next) => cursor = Some(query_value(next)),
             None => return items,
         }
     }
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -315,22 +315,8 @@ async fn list_all(app: &TestApp, dataset: &str, by: &User) -> Vec<Value> {
         assert_eq!(listed.code(), 200, "{}", listed.body);
         items.extend(listed.body["items"].as_array().unwrap().iter().cloned());
         match listed.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(encode(next)),
+            Some(next) => cursor = Some(coffer_testkit::query_value(next)),
             None => return items,
         }
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
