@@ -1,7 +1,7 @@
 -- Shared by the wrk scripts (dofile'd into each of wrk's Lua states): thread numbering, reply
 -- counting, a monotonic clock, and the report line. A script that uses it calls
--- `count_reply(status, body[, item_failed])` from its `response` hook, sets `ran_out = true` in a
--- thread that has spent a finite set of requests (logout's sessions), and ends with
+-- `count_reply(status, body[, item_failed])` from its `response` hook, returns `spent()` from its
+-- `request` hook once a thread has spent a finite set of requests (logout's sessions), and ends with
 -- `done = report`. The line:
 --   requests= rps= p50_ms= p95_ms= p99_ms= max_ms= errors= non2xx= error_pct= item_errors=
 -- errors = socket errors (connect, read, write, timeout) + non-2xx replies; error_pct is errors
@@ -33,6 +33,16 @@ end
 -- Thread state.
 non2xx, item_errors, answered, first_status, first_body = 0, 0, 0, 0, ""
 first_at, last_at, ran_out = 0, 0, false
+
+-- What `request` returns once the thread has spent its inputs: the thread stops (`ran_out`), and
+-- the call it must still make is a cheap GET whose reply is not counted.
+function spent()
+  if not ran_out then
+    ran_out = true
+    wrk.thread:stop()
+  end
+  return wrk.format("GET", "/v1/health", nil, nil)
+end
 
 -- Call once per reply. A 2xx whose `item_failed` is true (a batch with a failed item) counts in
 -- item_errors.

@@ -118,6 +118,27 @@ make_user() {
   expect 200 'GET /v1/auth/me with the access token' "$(api GET /v1/auth/me "$access")"
 }
 
+# make_crypto_bodies NAME: an org and a named key called NAME, a 1 KiB plaintext's encrypt body
+# ($data/encrypt.json) and its ciphertext's decrypt body ($data/decrypt.json), both checked once;
+# sets $org and $key.
+make_crypto_bodies() {
+  expect 201 'POST /v1/orgs' "$(api POST /v1/orgs "$session" "{\"name\":\"$1\"}")"
+  org=$(field id)
+  expect 201 'POST /v1/keys' "$(api POST /v1/keys "$session" "{\"org_id\":\"$org\",\"name\":\"$1\"}")"
+  key=$(field id)
+  python3 -c 'import base64, json, os, sys; print(json.dumps({"key": sys.argv[1], "plaintext": base64.b64encode(os.urandom(1024)).decode()}))' \
+    "$key" >"$data/encrypt.json"
+  local status
+  status=$(curl -sS -o "$data/reply" -w '%{http_code}' -H "Authorization: Bearer $access" \
+    -H 'Content-Type: application/json' --data-binary "@$data/encrypt.json" "$base/v1/encrypt")
+  expect 200 'POST /v1/encrypt' "$status"
+  python3 -c 'import json, sys; print(json.dumps({"key": sys.argv[2], "ciphertext": json.load(open(sys.argv[1]))["ciphertext"]}))' \
+    "$data/reply" "$key" >"$data/decrypt.json"
+  status=$(curl -sS -o "$data/reply" -w '%{http_code}' -H "Authorization: Bearer $access" \
+    -H 'Content-Type: application/json' --data-binary "@$data/decrypt.json" "$base/v1/decrypt")
+  expect 200 'POST /v1/decrypt' "$status"
+}
+
 # machine_note: the 1-minute load average, and how many rustc processes run beside us.
 machine_note() {
   printf 'load %s, rustc %s' "$(cut -d' ' -f1 /proc/loadavg)" "$(pgrep -xc rustc || true)"

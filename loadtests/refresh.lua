@@ -28,11 +28,7 @@ end
 request = function()
   mark_start()
   if head > tail then
-    if not ran_out then
-      ran_out = true
-      wrk.thread:stop()
-    end
-    return wrk.format("GET", "/v1/health", nil, nil)
+    return spent()
   end
   local token = queue[head]
   queue[head] = nil

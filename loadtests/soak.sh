@@ -31,17 +31,7 @@ build_servers
 start_coffer
 make_user soak@example.com
 
-expect 201 'POST /v1/orgs' "$(api POST /v1/orgs "$session" '{"name":"soak"}')"
-org=$(field id)
-expect 201 'POST /v1/keys' "$(api POST /v1/keys "$session" "{\"org_id\":\"$org\",\"name\":\"soak\"}")"
-key=$(field id)
-python3 -c 'import base64, json, os, sys; print(json.dumps({"key": sys.argv[1], "plaintext": base64.b64encode(os.urandom(1024)).decode()}))' \
-  "$key" >"$data/encrypt.json"
-status=$(curl -sS -o "$data/reply" -w '%{http_code}' -H "Authorization: Bearer $access" \
-  -H 'Content-Type: application/json' --data-binary "@$data/encrypt.json" "$base/v1/encrypt")
-expect 200 'POST /v1/encrypt' "$status"
-python3 -c 'import json, sys; print(json.dumps({"key": sys.argv[2], "ciphertext": json.load(open(sys.argv[1]))["ciphertext"]}))' \
-  "$data/reply" "$key" >"$data/decrypt.json"
+make_crypto_bodies soak
 expect 201 'POST /v1/datasets' "$(api POST /v1/datasets "$access" "{\"org_id\":\"$org\",\"name\":\"soak\",\"fields\":{\"ssn\":\"encrypt\",\"email\":\"tokenize\",\"name\":\"plain\",\"country\":\"plain\",\"plan\":\"plain\"}}")"
 dataset=$(field id)
 printf '%s' '{"data":{"name":"Soak Customer","ssn":"078-05-1120","email":"soak@example.com","country":"FR","plan":"pro"}}' >"$data/record.json"

@@ -31,20 +31,7 @@ start_coffer COFFER_MAX_IN_FLIGHT="$max_in_flight"
 make_user spike@example.com
 
 # An org, a key, a 1 KiB plaintext and its ciphertext.
-expect 201 'POST /v1/orgs' "$(api POST /v1/orgs "$session" '{"name":"spike"}')"
-org=$(field id)
-expect 201 'POST /v1/keys' "$(api POST /v1/keys "$session" "{\"org_id\":\"$org\",\"name\":\"spike\"}")"
-key=$(field id)
-python3 -c 'import base64, json, os, sys; print(json.dumps({"key": sys.argv[1], "plaintext": base64.b64encode(os.urandom(1024)).decode()}))' \
-  "$key" >"$data/encrypt.json"
-status=$(curl -sS -o "$data/reply" -w '%{http_code}' -H "Authorization: Bearer $access" \
-  -H 'Content-Type: application/json' --data-binary "@$data/encrypt.json" "$base/v1/encrypt")
-expect 200 'POST /v1/encrypt' "$status"
-python3 -c 'import json, sys; print(json.dumps({"key": sys.argv[2], "ciphertext": json.load(open(sys.argv[1]))["ciphertext"]}))' \
-  "$data/reply" "$key" >"$data/decrypt.json"
-status=$(curl -sS -o "$data/reply" -w '%{http_code}' -H "Authorization: Bearer $access" \
-  -H 'Content-Type: application/json' --data-binary "@$data/decrypt.json" "$base/v1/decrypt")
-expect 200 'POST /v1/decrypt' "$status"
+make_crypto_bodies spike
 printf 'GET\t/v1/auth/me\t%s\t-\nPOST\t/v1/encrypt\t%s\t%s\nPOST\t/v1/decrypt\t%s\t%s\n' \
   "$access" "$access" "$data/encrypt.json" "$access" "$data/decrypt.json" >"$data/spec"
 

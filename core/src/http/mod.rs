@@ -38,6 +38,6 @@ pub use overload::shed_overload;
 pub use pagination::{PageParams, PageView, Pagination, RawPagination};
 pub use problem::{ApiError, FieldError, PROBLEM_CONTENT_TYPE, Problem};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id};
-pub use scope::{path_id, scope, scope_dataset, scope_key, scope_vault};
+pub use scope::{path_id, scope, scope_dataset, scope_key, scope_org, scope_vault};
 pub use service::{FunctionGroup, GroupService, Service, ServiceCell};
 pub use state::AppState;

@@ -16,8 +16,18 @@ pub async fn scope(
     need: Permission,
 ) -> Result<Scoped, ApiError> {
     let org = OrgId::parse(raw_org).ok_or(ApiError::NotFound)?;
-    caller.credential_allows(&org, need)?;
-    let at = access.require(&caller.principal(), &org, need).await?;
+    scope_org(access, caller, &org, need).await
+}
+
+/// [`scope`] for an org id already parsed (a body's `org_id`).
+pub async fn scope_org(
+    access: &Access,
+    caller: &Caller,
+    org: &OrgId,
+    need: Permission,
+) -> Result<Scoped, ApiError> {
+    caller.credential_allows(org, need)?;
+    let at = access.require(&caller.principal(), org, need).await?;
     Ok(caller.narrow(at))
 }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::detect::{DetectInput, DetectedEntity};
 use super::keys::{OrgKeys, PiiKeyStore};
-use crate::access::{Access, AccessError, Permission, Principal, Scoped};
+use crate::access::{Access, AccessError, Permission, Scoped};
 use crate::audit::{AuditSink, Outcome, RequestOrigin};
 use crate::backends::Ports;
 use crate::http::{ApiError, FieldError, GroupService};
@@ -152,37 +152,26 @@ impl PiiService {
         }
     }
 
-    /// Who may anonymize with these operators: anyone, with no org, for operators that need no
-    /// key. `hash` and `tokenize` need an authenticated caller (else 401), an org (else 422 on
-    /// `org_id`) and `pii:use` there (404 for a non-member); an org named for other operators
-    /// is checked the same way.
-    pub async fn authorize_anonymize(
-        &self,
-        who: Option<&Principal>,
-        org: Option<&OrgId>,
+    /// Who must pass the gate, and where, for an anonymization: nobody with no org for
+    /// operators that need no key. `hash` and `tokenize` need an authenticated caller (else 401)
+    /// and an org (else 422 on `org_id`); an org named for other operators is gated the same way
+    /// (`pii:use` there, 404 for a non-member).
+    pub fn gate_for<'a, W>(
+        who: Option<W>,
+        org: Option<&'a OrgId>,
         operators: &Operators,
-    ) -> Result<Option<Scoped>, PiiServiceError> {
+    ) -> Result<Option<(W, &'a OrgId)>, PiiServiceError> {
         if org.is_none() && !operators.needs_keys() {
             return Ok(None);
         }
         let who = who.ok_or(PiiServiceError::Unauthenticated)?;
         let org = org.ok_or(PiiServiceError::MissingOrg)?;
-        Ok(Some(
-            self.access.require(who, org, Permission::PiiUse).await?,
-        ))
+        Ok(Some((who, org)))
     }
 
-    /// Who may reverse `org`'s tokens: its owners and admins (403 for a member, 404 for anyone
-    /// else).
-    pub async fn authorize_deanonymize(
-        &self,
-        who: &Principal,
-        org: &OrgId,
-    ) -> Result<Scoped, PiiServiceError> {
-        Ok(self
-            .access
-            .require(who, org, Permission::PiiDeanonymize)
-            .await?)
+    /// The gate, for handlers to ask before calling a scoped method.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// Every entity found, with offsets into the text (or into each field's string), and for

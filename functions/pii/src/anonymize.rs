@@ -1,7 +1,7 @@
 use axum::Json;
 use coffer_core::access::Permission;
 use coffer_core::audit::RequestOrigin;
-use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service};
+use coffer_core::http::{ApiError, BoundedJson, Caller, Problem, Service, scope_org};
 use coffer_core::ids::OrgId;
 use coffer_core::pii::engine::{Change, Operators, Restored};
 use coffer_core::pii::{PiiInput, PiiOutput, PiiService};
@@ -88,20 +88,13 @@ pub async fn anonymize(
     BoundedJson(request): BoundedJson<AnonymizeRequest>,
 ) -> Result<Json<AnonymizeResponse>, ApiError> {
     let input = PiiInput::from_parts(request.text, request.record.map(Value::Object))?;
-    let caller = caller.ok();
-    // An access token acts only in the org it is bound to and with the scopes it names, as the
-    // gate's `scope` makes every other org route check.
-    if let (Some(caller), Some(org)) = (&caller, request.org_id.as_ref()) {
-        caller.credential_allows(org, Permission::PiiUse)?;
-    }
-    let principal = caller.map(|caller| caller.principal());
-    let at = pii
-        .authorize_anonymize(
-            principal.as_ref(),
-            request.org_id.as_ref(),
-            &request.operators,
-        )
-        .await?;
+    let gate = PiiService::gate_for(caller.ok(), request.org_id.as_ref(), &request.operators)?;
+    let at = match gate {
+        None => None,
+        Some((caller, org)) => {
+            Some(scope_org(pii.access(), &caller, org, Permission::PiiUse).await?)
+        }
+    };
     let (output, changes) = pii.anonymize(input, request.operators, at.as_ref()).await?;
     let (text, record) = split(output);
     Ok(Json(AnonymizeResponse {
@@ -128,10 +121,13 @@ pub async fn deanonymize(
     origin: RequestOrigin,
     BoundedJson(request): BoundedJson<DeanonymizeRequest>,
 ) -> Result<Json<DeanonymizeResponse>, ApiError> {
-    caller.credential_allows(&request.org_id, Permission::PiiDeanonymize)?;
-    let at = pii
-        .authorize_deanonymize(&caller.principal(), &request.org_id)
-        .await?;
+    let at = scope_org(
+        pii.access(),
+        &caller,
+        &request.org_id,
+        Permission::PiiDeanonymize,
+    )
+    .await?;
     let input = PiiInput::from_parts(request.text, request.record.map(Value::Object))?;
     let (output, restored, failed) = pii.deanonymize(input, &at, &origin).await?;
     let (text, record) = split(output);

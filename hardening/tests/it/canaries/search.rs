@@ -106,7 +106,9 @@ fn may_hold(canary: &Canary, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use coffer_core::store::Key;
+    use coffer_core::auth::UserId;
+    use coffer_core::store::schema;
+    use coffer_core::{Clock, SystemClock};
 
     use super::*;
 
@@ -124,7 +126,10 @@ mod tests {
         let mut canaries = Canaries::new();
         let secret = canaries.text("secret");
         let email = canaries.email("email");
-        let profile = Key::new("USER#x", "PROFILE");
+        let user = UserId::generate(SystemClock.now()).unwrap();
+        let profile = schema::user_profile(&user);
+        let audit = schema::audit_link("o", 1, 1);
+        let audit_place = format!("item {}", audit.pk);
         canaries.allow("email", Place::Item(profile.clone()));
         canaries.allow("email", Place::Mail);
         let password = canaries.text("password");
@@ -156,10 +161,10 @@ mod tests {
             items: vec![
                 StoredItem {
                     key: profile,
-                    text: format!("USER#x PROFILE {{\"email\":\"{email}\"}}"),
+                    text: format!("{{\"email\":\"{email}\"}}"),
                 },
                 StoredItem {
-                    key: Key::new("AUDIT#o#S1", "1"),
+                    key: audit,
                     text: format!(
                         "{{\"detail\":\"{}\"}}",
                         super::super::values::hex(secret.as_bytes())
@@ -191,7 +196,7 @@ mod tests {
                 ("email", "keys"),
                 ("password", "the reply POST"),
                 ("secret", "datasets"),
-                ("secret", "item AUDIT#o#S1"),
+                ("secret", audit_place.as_str()),
                 ("secret", "the headers of POST"),
                 ("secret", "the reply POST"),
             ],
